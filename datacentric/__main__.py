@@ -1,0 +1,3 @@
+from datacentric.cli import app
+
+app()

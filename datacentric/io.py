@@ -1,0 +1,106 @@
+"""File I/O for stages: reading user tables with clear errors, writing every output atomically.
+
+Each writer puts its bytes in a temporary file in the target's folder and renames it over the
+target, so an interrupted stage leaves the old output or none, never a half-written one.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from datacentric.errors import DatacentricError
+
+
+@contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; on success it replaces ``path`` in one rename.
+
+    Works for files and folders. On error the temporary path is removed and ``path`` is left
+    as it was.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent)) / path.name
+    try:
+        yield tmp
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        os.replace(tmp, path)
+    finally:
+        shutil.rmtree(tmp.parent, ignore_errors=True)
+
+
+def write_parquet(frame: pd.DataFrame, path: str | Path) -> None:
+    with atomic_path(path) as tmp:
+        frame.to_parquet(tmp, index=False)
+
+
+def write_json(obj: Any, path: str | Path) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(obj, indent=2, sort_keys=False, default=float) + "\n")
+
+
+def write_text(text: str, path: str | Path) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
+    with atomic_path(path) as tmp:
+        frame.to_csv(tmp, index=False)
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """Read a CSV or Parquet file a user hands in.
+
+    Raises
+    ------
+    DatacentricError
+        When the file is missing, empty, has no data rows, is not UTF-8, cannot be parsed,
+        or has duplicated column names.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DatacentricError(f"{path}: file not found.")
+    if path.stat().st_size == 0:
+        raise DatacentricError(f"{path}: file is empty.")
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".parquet":
+            frame = pd.read_parquet(path)
+            names = list(pq.read_schema(path).names)
+        elif suffix in {".csv", ".txt"}:
+            frame = pd.read_csv(path, encoding="utf-8")
+            names = _csv_header(path)
+        else:
+            raise DatacentricError(f"{path}: unsupported file type '{suffix}' (use .csv or .parquet).")
+    except UnicodeDecodeError:
+        raise DatacentricError(f"{path}: not UTF-8 text; re-save it as UTF-8.") from None
+    except pd.errors.EmptyDataError:
+        raise DatacentricError(f"{path}: file has no columns.") from None
+    except (pd.errors.ParserError, pa.ArrowInvalid, OSError) as exc:
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DatacentricError(f"{path}: cannot be read ({first_line}).") from None
+    duplicated = sorted({n for n in names if names.count(n) > 1})
+    if duplicated:
+        raise DatacentricError(f"{path}: duplicated column names {duplicated}.")
+    if frame.empty:
+        raise DatacentricError(f"{path}: has a header but no data rows.")
+    return frame
+
+
+def _csv_header(path: Path) -> list[str]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return [name.strip() for name in next(csv.reader(handle), [])]

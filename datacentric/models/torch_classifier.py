@@ -1,0 +1,144 @@
+"""A scikit-learn classifier around the tabular networks, so cross-validation, cleanlab and the
+evaluate stage treat it like any other model."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.model_selection import train_test_split
+from sklearn.utils.validation import check_is_fitted
+from torch import nn
+
+from datacentric.models.device import detect_device
+from datacentric.models.networks import ARCHITECTURES
+
+
+class TorchClassifier(ClassifierMixin, BaseEstimator):
+    """Tabular MLP or ResNet trained with AdamW and early stopping.
+
+    The whole training tensor lives on the device and batches are index slices of it. Early
+    stopping watches the loss on a stratified ``validation_fraction`` of the training rows and
+    restores the best epoch's weights. On CUDA it trains in mixed precision (see
+    :func:`datacentric.models.device.plan_device`); on the CPU it is deterministic for a
+    ``random_state``.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (K,)
+    n_features_in_ : int
+    module_ : torch.nn.Module, on the CPU after ``fit``
+    history_ : list of dict, per epoch ``{"epoch", "train_loss", "val_loss"}``
+    best_epoch_ : int
+    """
+
+    def __init__(self, architecture: str = "mlp", *, hidden_size: int = 128, n_blocks: int = 2,
+                 dropout: float = 0.1, learning_rate: float = 1e-3, weight_decay: float = 1e-5,
+                 batch_size: int = 256, max_epochs: int = 100, patience: int = 10,
+                 validation_fraction: float = 0.15, device: str = "auto",
+                 random_state: int = 0) -> None:
+        self.architecture = architecture
+        self.hidden_size = hidden_size
+        self.n_blocks = n_blocks
+        self.dropout = dropout
+        self.learning_rate = learning_rate
+        self.weight_decay = weight_decay
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.patience = patience
+        self.validation_fraction = validation_fraction
+        self.device = device
+        self.random_state = random_state
+
+    def build_module(self, n_features: int, n_classes: int) -> nn.Module:
+        make = ARCHITECTURES[self.architecture]
+        return make(n_features, n_classes, hidden_size=self.hidden_size,
+                    n_blocks=self.n_blocks, dropout=self.dropout)
+
+    def fit(self, X, y, sample_weight=None) -> TorchClassifier:
+        X = np.asarray(X, dtype=np.float32)
+        self.classes_, codes = np.unique(np.asarray(y), return_inverse=True)
+        self.n_features_in_ = X.shape[1]
+        weights = np.ones(len(X), np.float32) if sample_weight is None else \
+            np.asarray(sample_weight, np.float32)
+        fit_idx, val_idx = self._validation_split(codes)
+        plan = detect_device(self.device)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(self.random_state)
+            module = self.build_module(X.shape[1], len(self.classes_)).to(plan.device)
+            self._train(module, plan, X, codes, weights, fit_idx, val_idx)
+        self.module_ = module.cpu().eval()
+        return self
+
+    def _validation_split(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        index = np.arange(len(codes))
+        counts = np.bincount(codes)
+        stratify = codes if counts.min() >= 2 else None
+        return train_test_split(index, test_size=self.validation_fraction,
+                                random_state=self.random_state, stratify=stratify)
+
+    def _train(self, module, plan, X, codes, weights, fit_idx, val_idx) -> None:
+        dev = plan.device
+        x = torch.from_numpy(X).to(dev)
+        t = torch.from_numpy(codes.astype(np.int64)).to(dev)
+        w = torch.from_numpy(weights).to(dev)
+        fit = torch.from_numpy(fit_idx).to(dev)
+        val = torch.from_numpy(val_idx).to(dev)
+        optimizer = torch.optim.AdamW(module.parameters(), lr=self.learning_rate,
+                                      weight_decay=self.weight_decay)
+        scaler = torch.amp.GradScaler("cuda", enabled=plan.use_grad_scaler)
+        generator = torch.Generator(device="cpu").manual_seed(self.random_state)
+        criterion = nn.CrossEntropyLoss(reduction="none")
+        best_loss, best_state, stale = np.inf, None, 0
+        self.history_ = []
+        for epoch in range(self.max_epochs):
+            module.train()
+            order = fit[torch.randperm(len(fit), generator=generator).to(dev)]
+            total = torch.zeros((), device=dev)
+            for start in range(0, len(order), self.batch_size):
+                batch = order[start:start + self.batch_size]
+                if len(batch) < 2 and start > 0:  # BatchNorm cannot train on one row
+                    continue
+                optimizer.zero_grad(set_to_none=True)
+                with torch.autocast(dev, dtype=plan.amp_dtype, enabled=plan.amp_dtype is not None):
+                    loss = (criterion(module(x[batch]), t[batch]) * w[batch]).sum() / w[batch].sum()
+                scaler.scale(loss).backward()
+                scaler.unscale_(optimizer)
+                nn.utils.clip_grad_norm_(module.parameters(), max_norm=1.0)
+                scaler.step(optimizer)
+                scaler.update()
+                total += loss.detach() * len(batch)
+            val_loss = self._loss(module, plan, x[val], t[val], w[val], criterion)
+            self.history_.append({"epoch": epoch, "train_loss": float(total) / len(fit),
+                                  "val_loss": val_loss})
+            if val_loss < best_loss - 1e-6:
+                best_loss, stale, self.best_epoch_ = val_loss, 0, epoch
+                best_state = copy.deepcopy(module.state_dict())
+            else:
+                stale += 1
+                if stale >= self.patience:
+                    break
+        module.load_state_dict(best_state)
+
+    @staticmethod
+    def _loss(module, plan, x, t, w, criterion) -> float:
+        module.eval()
+        with torch.inference_mode(), torch.autocast(
+            plan.device, dtype=plan.amp_dtype, enabled=plan.amp_dtype is not None
+        ):
+            losses = criterion(module(x).float(), t)
+        return float((losses * w).sum() / w.sum())
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities, shape (N, K), columns in ``classes_`` order."""
+        check_is_fitted(self, "module_")
+        x = torch.from_numpy(np.asarray(X, dtype=np.float32))
+        with torch.inference_mode():
+            chunks = [torch.softmax(self.module_(x[i:i + 65536]).float(), dim=1)
+                      for i in range(0, len(x), 65536)]
+        return torch.cat(chunks).numpy().astype(np.float64)
+
+    def predict(self, X) -> np.ndarray:
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]

@@ -1,0 +1,34 @@
+"""Model arms by name: every one is a scikit-learn classifier that honours ``sample_weight``."""
+
+from __future__ import annotations
+
+from sklearn.base import ClassifierMixin
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.linear_model import LogisticRegression
+
+from datacentric.models.torch_classifier import TorchClassifier
+from datacentric.params import TrainParams
+
+MODEL_NAMES = ("logreg", "hgb", "mlp", "resnet")
+
+
+def make_model(name: str, params: TrainParams, *, random_state: int) -> ClassifierMixin:
+    """An unfitted classifier for model arm ``name`` with hyperparameters from ``params``.
+
+    Raises
+    ------
+    ValueError
+        For a name outside :data:`MODEL_NAMES`.
+    """
+    if name == "logreg":
+        return LogisticRegression(C=params.logreg.C, max_iter=params.logreg.max_iter,
+                                  random_state=random_state)
+    if name == "hgb":
+        return HistGradientBoostingClassifier(
+            learning_rate=params.hgb.learning_rate, max_iter=params.hgb.max_iter,
+            max_leaf_nodes=params.hgb.max_leaf_nodes,
+            l2_regularization=params.hgb.l2_regularization,
+            early_stopping=True, random_state=random_state)
+    if name in ("mlp", "resnet"):
+        return TorchClassifier(name, **params.torch.model_dump(), random_state=random_state)
+    raise ValueError(f"unknown model {name!r}; choose one of {', '.join(MODEL_NAMES)}")

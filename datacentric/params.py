@@ -1,0 +1,117 @@
+"""Typed view of ``params.yaml``: every section is a frozen pydantic model.
+
+Unknown keys, wrong types and out-of-range values are refused before any stage does work,
+with the dotted path of the offending key.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from datacentric.errors import DatacentricError
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class BaseParams(_Section):
+    seed: int = Field(0, ge=0)
+
+
+class LabelNoiseParams(_Section):
+    rate: float = Field(0.0, ge=0.0, lt=1.0)
+    model: Literal["symmetric", "class_conditional"] = "symmetric"
+
+
+class DataParams(_Section):
+    source: str = "data/raw/credit_data.csv"
+    target: str = "Status"
+    test_size: float = Field(0.25, gt=0.0, lt=1.0)
+    label_noise: LabelNoiseParams = LabelNoiseParams()
+
+
+class FeaturizeParams(_Section):
+    min_category_frequency: int = Field(10, ge=1)
+
+
+class LogregParams(_Section):
+    C: float = Field(1.0, gt=0)
+    max_iter: int = Field(1000, ge=1)
+
+
+class HgbParams(_Section):
+    learning_rate: float = Field(0.1, gt=0)
+    max_iter: int = Field(200, ge=1)
+    max_leaf_nodes: int = Field(31, ge=2)
+    l2_regularization: float = Field(0.0, ge=0)
+
+
+class TorchParams(_Section):
+    hidden_size: int = Field(128, ge=1)
+    n_blocks: int = Field(2, ge=1)
+    dropout: float = Field(0.1, ge=0, lt=1)
+    learning_rate: float = Field(1e-3, gt=0)
+    weight_decay: float = Field(1e-5, ge=0)
+    batch_size: int = Field(256, ge=1)
+    max_epochs: int = Field(100, ge=1)
+    patience: int = Field(10, ge=1)
+    validation_fraction: float = Field(0.15, gt=0, lt=1)
+    device: Literal["auto", "cuda", "cpu"] = "auto"
+
+
+ModelName = Literal["logreg", "hgb", "mlp", "resnet"]
+
+
+class TrainParams(_Section):
+    model: ModelName = "hgb"
+    logreg: LogregParams = LogregParams()
+    hgb: HgbParams = HgbParams()
+    torch: TorchParams = TorchParams()
+
+
+class Params(_Section):
+    base: BaseParams = BaseParams()
+    data: DataParams = DataParams()
+    featurize: FeaturizeParams = FeaturizeParams()
+    train: TrainParams = TrainParams()
+
+
+def _describe(error: dict) -> str:
+    key = ".".join(str(part) for part in error["loc"])
+    if error["type"] == "extra_forbidden":
+        return f"unknown key '{key}'"
+    return f"key '{key}': {error['msg']} (got {error.get('input')!r})"
+
+
+def parse_params(raw: dict, *, source: str = "params.yaml") -> Params:
+    """Validate a params mapping.
+
+    Raises
+    ------
+    DatacentricError
+        Naming the first offending key's dotted path and what was expected.
+    """
+    try:
+        return Params.model_validate(raw or {})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise DatacentricError(f"{source}: {_describe(first)}.") from None
+
+
+def load_params(path: str | Path = "params.yaml") -> Params:
+    """Read and validate ``params.yaml``; a missing or malformed file is a DatacentricError."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DatacentricError(f"{path}: params file not found.") from None
+    except yaml.YAMLError as exc:
+        raise DatacentricError(f"{path}: not valid YAML ({exc.__class__.__name__}).") from None
+    if raw is not None and not isinstance(raw, dict):
+        raise DatacentricError(f"{path}: expected a mapping of sections at the top level.")
+    return parse_params(raw, source=str(path))

@@ -1,0 +1,23 @@
+"""Where each stage reads and writes, relative to the project root; dvc.yaml uses the same."""
+
+from pathlib import Path
+
+DEFAULT_RAW = Path("data/raw/credit_data.csv")
+
+PREPARED = Path("data/prepared")
+PREPARED_TRAIN = PREPARED / "train.parquet"
+PREPARED_TEST = PREPARED / "test.parquet"
+LABEL_TRUTH = PREPARED / "label_truth.parquet"
+
+FEATURES = Path("data/features")
+FEATURES_TRAIN = FEATURES / "train.parquet"
+FEATURES_TEST = FEATURES / "test.parquet"
+FEATURIZER = Path("models/featurizer.skops")
+
+MODEL_DIR = Path("models/classifier")
+PREDICTIONS = Path("data/predictions/test.parquet")
+
+METRICS = Path("metrics")
+REPORTS = Path("reports")
+TRAIN_LIVE = REPORTS / "train"
+EVALUATE_PLOTS = REPORTS / "evaluate"

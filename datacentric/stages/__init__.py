@@ -1,0 +1,1 @@
+"""Stage entry points: each reads its inputs and params, calls library functions, writes outputs."""

@@ -1,0 +1,63 @@
+"""train: fit the model arm ``train.model`` on the featurized training rows.
+
+Writes models/classifier/model.{skops,pt}, per-epoch curves through dvclive under
+reports/train/ (torch models; scikit-learn models log one point) and metrics/train.json.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import numpy as np
+import pandas as pd
+from dvclive import Live
+from sklearn.metrics import log_loss
+
+from datacentric import paths
+from datacentric.columns import LABEL, ROW_ID, WEIGHT
+from datacentric.io import atomic_path, write_json
+from datacentric.models.persist import save_estimator
+from datacentric.models.torch_classifier import TorchClassifier
+from datacentric.models.zoo import make_model
+from datacentric.params import load_params
+
+
+def split_xy(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, np.ndarray | None]:
+    """Features, labels and optional sample weights of a featurized frame."""
+    weights = frame[WEIGHT].to_numpy() if WEIGHT in frame else None
+    X = frame.drop(columns=[c for c in (ROW_ID, LABEL, WEIGHT) if c in frame])
+    return X, frame[LABEL].to_numpy(), weights
+
+
+def main(params_path: str = "params.yaml") -> None:
+    params = load_params(params_path)
+    X, y, weights = split_xy(pd.read_parquet(paths.FEATURES_TRAIN))
+    model = make_model(params.train.model, params.train, random_state=params.base.seed)
+    started = time.perf_counter()
+    model.fit(X.to_numpy(np.float32), y, sample_weight=weights)
+    seconds = time.perf_counter() - started
+
+    if isinstance(model, TorchClassifier):
+        curve = model.history_
+    else:
+        train_loss = log_loss(y, model.predict_proba(X.to_numpy(np.float32)), labels=model.classes_)
+        curve = [{"epoch": 0, "train_loss": train_loss}]
+    suffix = ".pt" if isinstance(model, TorchClassifier) else ".skops"
+    save_estimator(model, paths.MODEL_DIR / f"model{suffix}")
+    _clear_other_formats(suffix)
+    with atomic_path(paths.TRAIN_LIVE) as live_dir:
+        with Live(dir=str(live_dir), save_dvc_exp=False, dvcyaml=None) as live:
+            for point in curve:
+                for name, value in point.items():
+                    if name != "epoch":
+                        live.log_metric(name, value)
+                live.next_step()
+    write_json({"model": params.train.model, "fit_seconds": round(seconds, 3),
+                "epochs": len(curve), "train_rows": len(y)}, paths.METRICS / "train.json")
+
+
+def _clear_other_formats(keep: str) -> None:
+    for stale in paths.MODEL_DIR.glob("model.*"):
+        if stale.suffix != keep:
+            os.remove(stale)
