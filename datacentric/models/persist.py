@@ -23,6 +23,7 @@ TRUSTED_TYPES = [
     "datacentric.features._to_object",
     "sklearn.compose._column_transformer._RemainderColsList",
     "numpy.dtype",
+    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
 ]
 
 
