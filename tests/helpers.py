@@ -1,0 +1,58 @@
+"""Build throwaway copies of the project for tests that run the real CLI and `dvc repro`."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+COPIED = ["dvc.yaml", "params.yaml", "datacentric", "gx"]
+
+
+def run(args: list[str], cwd: Path, *, check: bool = True) -> subprocess.CompletedProcess:
+    result = subprocess.run(args, cwd=cwd, capture_output=True, text=True)
+    if check and result.returncode != 0:
+        raise AssertionError(f"{args} failed:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def set_params(project: Path, updates: dict) -> None:
+    """Merge ``updates`` (nested dict) into the project's params.yaml."""
+    path = project / "params.yaml"
+    params = yaml.safe_load(path.read_text())
+
+    def merge(into: dict, new: dict) -> None:
+        for key, value in new.items():
+            if isinstance(value, dict) and isinstance(into.get(key), dict):
+                merge(into[key], value)
+            else:
+                into[key] = value
+
+    merge(params, updates)
+    path.write_text(yaml.safe_dump(params, sort_keys=False))
+
+
+def make_project(where: Path) -> Path:
+    """A git + DVC repository holding a copy of this project's pipeline and package source."""
+    for name in COPIED:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, where / name,
+                            ignore=shutil.ignore_patterns("__pycache__", "uncommitted"))
+        elif source.exists():
+            shutil.copy(source, where / name)
+    run(["git", "init", "-q"], where)
+    run(["git", "config", "user.email", "test@example.com"], where)
+    run(["git", "config", "user.name", "test"], where)
+    run(["dvc", "init", "-q"], where)
+    run(["dvc", "config", "core.analytics", "false"], where)
+    run(["dvc", "config", "core.autostage", "true"], where)
+    return where
+
+
+def commit_all(project: Path, message: str) -> None:
+    run(["git", "add", "-A"], project)
+    run(["git", "commit", "-qm", message], project)

@@ -1,0 +1,93 @@
+import numpy as np
+import pytest
+import torch
+from sklearn.datasets import make_classification
+
+from datacentric.errors import DatacentricError
+from datacentric.models.device import plan_device
+from datacentric.models.persist import load_estimator, save_estimator
+from datacentric.models.torch_classifier import TorchClassifier
+from datacentric.models.zoo import MODEL_NAMES, make_model
+from datacentric.params import TrainParams
+
+
+@pytest.fixture(scope="module")
+def data():
+    X, y = make_classification(400, 8, n_informative=5, n_classes=3, random_state=0)
+    return X.astype(np.float32), np.array(["a", "b", "c"])[y]
+
+
+@pytest.mark.parametrize(
+    ("requested", "cuda", "bf16", "expected"),
+    [
+        ("auto", False, False, ("cpu", None, False)),
+        ("auto", True, True, ("cuda", torch.bfloat16, False)),
+        ("auto", True, False, ("cuda", torch.float16, True)),
+        ("cpu", True, True, ("cpu", None, False)),
+        ("cuda", True, True, ("cuda", torch.bfloat16, False)),
+    ],
+)
+def test_device_plan(requested, cuda, bf16, expected):
+    plan = plan_device(requested, cuda_available=cuda, bf16_supported=bf16)
+    assert (plan.device, plan.amp_dtype, plan.use_grad_scaler) == expected
+
+
+def test_cuda_requested_without_cuda_is_refused():
+    with pytest.raises(ValueError, match="no CUDA"):
+        plan_device("cuda", cuda_available=False, bf16_supported=False)
+
+
+FAST = TrainParams.model_validate({"torch": {"max_epochs": 3, "hidden_size": 16}})
+
+
+@pytest.mark.parametrize("name", MODEL_NAMES)
+def test_every_model_fits_with_weights_and_round_trips(name, data, tmp_path):
+    X, y = data
+    model = make_model(name, FAST, random_state=0)
+    model.fit(X, y, sample_weight=np.linspace(0.5, 1.5, len(y)))
+    proba = model.predict_proba(X)
+    assert proba.shape == (len(y), 3) and np.allclose(proba.sum(axis=1), 1, atol=1e-5)
+    path = tmp_path / ("model.pt" if name in ("mlp", "resnet") else "model.skops")
+    save_estimator(model, path)
+    np.testing.assert_allclose(load_estimator(path).predict_proba(X), proba, rtol=1e-6)
+
+
+@pytest.mark.parametrize("architecture", ["mlp", "resnet"])
+def test_torch_loss_falls_and_is_deterministic(architecture, data):
+    X, y = data
+    first = TorchClassifier(architecture, max_epochs=2, patience=5, random_state=3).fit(X, y)
+    assert first.history_[1]["train_loss"] < first.history_[0]["train_loss"]
+    second = TorchClassifier(architecture, max_epochs=2, patience=5, random_state=3).fit(X, y)
+    np.testing.assert_array_equal(first.predict_proba(X), second.predict_proba(X))
+    other = TorchClassifier(architecture, max_epochs=2, patience=5, random_state=4).fit(X, y)
+    assert not np.array_equal(first.predict_proba(X), other.predict_proba(X))
+
+
+def test_zero_weights_silence_rows(data):
+    X, y = data
+    weights = (y != "c").astype(float)
+    model = make_model("logreg", FAST, random_state=0).fit(X, y, sample_weight=weights)
+    baseline = make_model("logreg", FAST, random_state=0).fit(X, y)
+    assert model.predict_proba(X)[:, 2].mean() < baseline.predict_proba(X)[:, 2].mean()
+
+
+@pytest.mark.parametrize("suffix", [".pt", ".skops"])
+def test_corrupted_model_files_are_refused(suffix, tmp_path):
+    path = tmp_path / f"model{suffix}"
+    path.write_bytes(b"not a model at all")
+    with pytest.raises(DatacentricError, match="not a valid"):
+        load_estimator(path)
+
+
+def test_untrusted_types_in_skops_are_refused(tmp_path):
+    import skops.io as sio
+
+    path = tmp_path / "model.skops"
+    sio.dump({"f": np.random.default_rng}, path)  # a callable we never store
+    with pytest.raises(DatacentricError, match="untrusted types"):
+        load_estimator(path)
+
+
+def test_unknown_model_name():
+    with pytest.raises(ValueError, match="unknown model"):
+        make_model("xgboost", FAST, random_state=0)

@@ -1,0 +1,37 @@
+import pytest
+
+from datacentric.errors import DatacentricError
+from datacentric.params import Params, load_params, parse_params
+
+
+def test_defaults_are_valid():
+    assert parse_params({}) == Params()
+
+
+def test_repository_params_file_parses():
+    assert load_params("params.yaml").data.target == "Status"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ({"train": {"modle": "mlp"}}, "unknown key 'train.modle'"),
+        ({"trian": {}}, "unknown key 'trian'"),
+        ({"train": {"model": "xgboost"}}, "key 'train.model'"),
+        ({"data": {"test_size": 1.5}}, "key 'data.test_size'"),
+        ({"base": {"seed": -1}}, "key 'base.seed'"),
+        ({"data": {"label_noise": {"rate": "lots"}}}, "key 'data.label_noise.rate'"),
+    ],
+)
+def test_bad_params_name_the_key(raw, expected):
+    with pytest.raises(DatacentricError, match=expected.replace(".", r"\.")):
+        parse_params(raw)
+
+
+def test_missing_and_malformed_files(tmp_path):
+    with pytest.raises(DatacentricError, match="params file not found"):
+        load_params(tmp_path / "nope.yaml")
+    bad = tmp_path / "params.yaml"
+    bad.write_text("- a list\n- not sections\n")
+    with pytest.raises(DatacentricError, match="mapping"):
+        load_params(bad)
