@@ -54,9 +54,41 @@ def ingest(params: str = PARAMS):
     _run(lambda: stage.main(params))
 
 
+suite_app = typer.Typer(help="Manage the Great Expectations suite under gx/.",
+                        no_args_is_help=True)
+app.add_typer(suite_app, name="suite")
+
+
+@suite_app.command("init")
+def suite_init(
+    params: str = PARAMS,
+    force: Annotated[bool, typer.Option(help="Overwrite an existing (curated) suite.")] = False,
+):
+    """Profile data/prepared/train.parquet and draft gx/expectations/<validate.suite>.json
+    (types, null rates, ranges, value sets, row_id uniqueness, row count), with severities."""
+    from datacentric.stages import suite as stage
+
+    _run(lambda: stage.init(params, force=force))
+
+
+@app.command()
+def validate(
+    params: str = PARAMS,
+    batch: Annotated[Path | None, typer.Option(
+        help="Check this CSV/Parquet delivery against the suite instead of the splits.")] = None,
+):
+    """Validate data/prepared/{train,test}.parquet against the suite; write
+    data/validated/{train,test,quarantine}.parquet, reports/data_docs/, reports/drift.json and
+    metrics/validate.json. Exit 1 on a critical failure. With --batch, check a new delivery
+    and write reports/batch_data_docs/."""
+    from datacentric.stages import validate as stage
+
+    _run(lambda: stage.main(params) if batch is None else stage.check_batch(batch, params))
+
+
 @app.command()
 def featurize(params: str = PARAMS):
-    """Read data/prepared/{train,test}.parquet; fit on train only; write
+    """Read data/validated/{train,test}.parquet; fit on train only; write
     data/features/{train,test}.parquet and models/featurizer.skops."""
     from datacentric.stages import featurize as stage
 

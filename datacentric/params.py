@@ -35,6 +35,14 @@ class DataParams(_Section):
     label_noise: LabelNoiseParams = LabelNoiseParams()
 
 
+class ValidateParams(_Section):
+    suite: str = Field("credit_data", pattern=r"^[A-Za-z0-9_.-]+$")
+    max_quarantine_fraction: float = Field(0.05, ge=0, le=1)
+    drift_threshold: float = Field(0.1, gt=0, le=1)
+    range_margin: float = Field(0.1, ge=0)
+    null_margin: float = Field(0.05, ge=0, le=1)
+
+
 class FeaturizeParams(_Section):
     min_category_frequency: int = Field(10, ge=1)
 
@@ -77,6 +85,8 @@ class TrainParams(_Section):
 class Params(_Section):
     base: BaseParams = BaseParams()
     data: DataParams = DataParams()
+    # "validate" would shadow pydantic's BaseModel.validate; the YAML key stays `validate`.
+    validation: ValidateParams = Field(ValidateParams(), alias="validate")
     featurize: FeaturizeParams = FeaturizeParams()
     train: TrainParams = TrainParams()
 

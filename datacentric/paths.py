@@ -9,6 +9,12 @@ PREPARED_TRAIN = PREPARED / "train.parquet"
 PREPARED_TEST = PREPARED / "test.parquet"
 LABEL_TRUTH = PREPARED / "label_truth.parquet"
 
+VALIDATED = Path("data/validated")
+VALIDATED_TRAIN = VALIDATED / "train.parquet"
+VALIDATED_TEST = VALIDATED / "test.parquet"
+QUARANTINE = VALIDATED / "quarantine.parquet"
+GX_DIR = Path("gx")
+
 FEATURES = Path("data/features")
 FEATURES_TRAIN = FEATURES / "train.parquet"
 FEATURES_TEST = FEATURES / "test.parquet"
@@ -21,3 +27,6 @@ METRICS = Path("metrics")
 REPORTS = Path("reports")
 TRAIN_LIVE = REPORTS / "train"
 EVALUATE_PLOTS = REPORTS / "evaluate"
+DATA_DOCS = REPORTS / "data_docs"
+BATCH_DOCS = REPORTS / "batch_data_docs"
+DRIFT = REPORTS / "drift.json"

@@ -18,8 +18,11 @@ def project(tmp_path_factory):
     make_mixed_frame(400).to_csv(project / "data" / "raw" / "sample.csv", index=False)
     run(["dvc", "add", "-q", "data/raw/sample.csv"], project)
     set_params(project, {"data": {"source": "data/raw/sample.csv", "target": "target"},
+                         "validate": {"suite": "sample"},
                          "train": {"model": "mlp", "torch": {"max_epochs": 5}}})
-    commit_all(project, "sample project")
+    run(["dvc", "repro", "ingest"], project)
+    run(["datacentric", "suite", "init"], project)
+    commit_all(project, "sample project with its suite")
     run(["dvc", "repro"], project)
     return project
 
@@ -36,6 +39,44 @@ def test_repro_writes_metrics_and_plots(project):
     assert (project / "reports/evaluate/confusion.json").exists()
     shown = run(["dvc", "metrics", "show", "--json"], project).stdout
     assert "balanced_accuracy" in shown
+
+
+def test_validation_metrics_and_data_docs(project):
+    shown = json.loads(run(["dvc", "metrics", "show", "--json"], project).stdout)
+    validate = next(v for k, v in shown.items())["data"]["metrics/validate.json"]["data"]
+    assert validate["train"]["failed_critical"] == 0 and validate["train"]["expectations"] > 20
+    assert (project / "reports/data_docs/index.html").exists()
+    assert "reports/data_docs" not in run(["git", "ls-files"], project).stdout
+
+
+def test_batch_check_passes_a_good_delivery_and_stops_a_bad_one(project):
+    good = project / "delivery.csv"
+    make_mixed_frame(50, random_state=5).to_csv(good, index=False)
+    result = run(["datacentric", "validate", "--batch", str(good)], project)
+    assert "delivery.csv: passed" in result.stdout
+    bad = project / "broken.csv"
+    make_mixed_frame(50).drop(columns=["age"]).to_csv(bad, index=False)
+    result = run(["datacentric", "validate", "--batch", str(bad)], project, check=False)
+    assert result.returncode == 1
+    assert "expect_table_columns_to_match_set" in result.stderr.splitlines()[-1]
+    latin = project / "latin.csv"
+    latin.write_bytes("income,target\n\xe9,low\n".encode("latin-1"))
+    result = run(["datacentric", "validate", "--batch", str(latin)], project, check=False)
+    assert result.returncode == 1 and "not UTF-8" in result.stderr
+
+
+def test_critical_failure_stops_repro_and_writes_no_validated_rows(project, tmp_path):
+    copy = make_project(tmp_path)
+    for name in ("data", "params.yaml", "gx"):
+        run(["cp", "-r", str(project / name), str(copy)], tmp_path)
+    broken = make_mixed_frame(400).drop(columns=["job"])
+    broken.to_csv(copy / "data/raw/sample.csv", index=False)
+    run(["rm", "-rf", "data/validated", "data/raw/sample.csv.dvc"], copy)
+    commit_all(copy, "broken delivery")
+    result = run(["dvc", "repro"], copy, check=False)
+    assert result.returncode != 0
+    assert "expect_table_columns_to_match_set" in result.stdout + result.stderr
+    assert not (copy / "data/validated/train.parquet").exists()
 
 
 def test_second_repro_does_nothing(project):

@@ -18,8 +18,8 @@ from datacentric.params import load_params
 
 def main(params_path: str = "params.yaml") -> None:
     params = load_params(params_path)
-    train = pd.read_parquet(paths.PREPARED_TRAIN)
-    test = pd.read_parquet(paths.PREPARED_TEST)
+    train = pd.read_parquet(paths.VALIDATED_TRAIN)
+    test = pd.read_parquet(paths.VALIDATED_TEST)
     numeric, categorical = feature_columns(train)
     featurizer = build_featurizer(
         numeric, categorical, min_category_frequency=params.featurize.min_category_frequency

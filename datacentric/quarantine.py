@@ -1,0 +1,82 @@
+"""Turning validation outcomes into decisions: quarantined rows with reasons, a summary,
+the critical-failure sentence, and per-column train-versus-test drift."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.stats import ks_2samp
+
+from datacentric.columns import LABEL, ROW_ID
+from datacentric.validation import ValidationOutcome
+
+SEVERITIES = ("critical", "warning", "info")
+
+
+def quarantine_table(outcome: ValidationOutcome) -> pd.DataFrame:
+    """One row per quarantined ``row_id``: columns ``row_id``, ``batch``, ``reasons`` (the
+    failing row-level expectations, ``; ``-joined, sorted)."""
+    pairs = [(row_id, o.reason) for o in outcome.outcomes if o.quarantines
+             for row_id in o.failing_row_ids]
+    if not pairs:
+        return pd.DataFrame({ROW_ID: pd.Series(dtype=str), "batch": pd.Series(dtype=str),
+                             "reasons": pd.Series(dtype=str)})
+    frame = pd.DataFrame(pairs, columns=[ROW_ID, "reason"]).drop_duplicates()
+    table = frame.groupby(ROW_ID, sort=True)["reason"].agg(lambda r: "; ".join(sorted(r)))
+    return table.rename("reasons").reset_index().assign(batch=outcome.batch)[
+        [ROW_ID, "batch", "reasons"]]
+
+
+def critical_failures(outcome: ValidationOutcome, quarantined: int, *, n_rows: int,
+                      max_quarantine_fraction: float) -> list[str]:
+    """Human-readable critical problems: each failed critical expectation with its column and
+    count, plus a quarantine above ``max_quarantine_fraction`` of the rows."""
+    problems = [
+        f"{o.expectation} on column '{o.column}' ({o.unexpected_count} unexpected"
+        f"{'; ' + o.message if o.message else ''})" if o.column else
+        f"{o.expectation} ({o.message or 'failed'})"
+        for o in outcome.failed("critical")
+    ]
+    if n_rows and quarantined / n_rows > max_quarantine_fraction:
+        problems.append(
+            f"{quarantined} of {n_rows} rows quarantined, above the tolerated "
+            f"{max_quarantine_fraction:.1%} (validate.max_quarantine_fraction)")
+    return problems
+
+
+def summarise(outcome: ValidationOutcome, quarantined: int) -> dict[str, int]:
+    """Counts for the metrics file: expectations evaluated, failed by severity, quarantined."""
+    summary = {"expectations": len(outcome.outcomes)}
+    for severity in SEVERITIES:
+        summary[f"failed_{severity}"] = len(outcome.failed(severity))
+    summary["failed_row_level"] = sum(o.quarantines for o in outcome.outcomes)
+    summary["rows_quarantined"] = quarantined
+    return summary
+
+
+def drift(train: pd.DataFrame, test: pd.DataFrame, *, threshold: float) -> pd.DataFrame:
+    """Per-column distribution shift between two frames.
+
+    Numeric columns: the two-sample Kolmogorov–Smirnov statistic. Categorical columns and the
+    label: total variation distance between level shares (missing counted as a level). Both
+    lie in [0, 1]. Columns ``column``, ``kind``, ``statistic``, ``drifted`` (> threshold).
+    """
+    rows = []
+    for name in train.columns.drop(ROW_ID, errors="ignore"):
+        if name not in test.columns:
+            continue
+        a, b = train[name], test[name]
+        if pd.api.types.is_float_dtype(a) and name != LABEL:
+            a, b = a.dropna(), b.dropna()
+            stat = float(ks_2samp(a, b).statistic) if len(a) and len(b) else 0.0
+            kind = "ks"
+        else:
+            shares_a = a.fillna("<missing>").value_counts(normalize=True)
+            shares_b = b.fillna("<missing>").value_counts(normalize=True)
+            both = shares_a.index.union(shares_b.index)
+            stat = 0.5 * float(np.abs(shares_a.reindex(both, fill_value=0)
+                                      - shares_b.reindex(both, fill_value=0)).sum())
+            kind = "tvd"
+        rows.append({"column": name, "kind": kind, "statistic": round(stat, 6),
+                     "drifted": stat > threshold})
+    return pd.DataFrame(rows, columns=["column", "kind", "statistic", "drifted"])

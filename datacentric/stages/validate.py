@@ -1,0 +1,87 @@
+"""validate: check both splits (or a new delivery) against the curated Great Expectations suite.
+
+Pipeline mode writes data/validated/{train,test}.parquet (rows not quarantined),
+data/validated/quarantine.parquet (each quarantined row, its split and reasons),
+reports/data_docs/ (Data Docs), reports/drift.json and metrics/validate.json. A critical
+failure prints each failing expectation, writes the Data Docs for diagnosis, and exits 1.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import typer
+
+from datacentric import dataset, paths
+from datacentric.columns import ROW_ID
+from datacentric.errors import DatacentricError
+from datacentric.io import atomic_path, read_table, write_json, write_parquet
+from datacentric.params import Params, load_params
+from datacentric.quarantine import critical_failures, drift, quarantine_table, summarise
+from datacentric.validation import ValidationOutcome, Validator, read_suite
+
+
+def _check(validator: Validator, frame: pd.DataFrame, batch: str, params: Params
+           ) -> tuple[ValidationOutcome, pd.DataFrame, list[str]]:
+    outcome = validator.validate(frame, batch=batch)
+    quarantined = quarantine_table(outcome)
+    problems = critical_failures(
+        outcome, len(quarantined), n_rows=len(frame),
+        max_quarantine_fraction=params.validation.max_quarantine_fraction)
+    _print_report(outcome, quarantined)
+    return outcome, quarantined, [f"{batch}: {p}" for p in problems]
+
+
+def _print_report(outcome: ValidationOutcome, quarantined: pd.DataFrame) -> None:
+    failed = [o for o in outcome.outcomes if not o.success]
+    typer.echo(f"[{outcome.batch}] {len(outcome.outcomes)} expectations, {len(failed)} failed, "
+               f"{len(quarantined)} rows quarantined", err=True)
+    for o in failed:
+        action = "quarantined" if o.quarantines else o.severity
+        typer.echo(f"  {action:11} {o.reason}: {o.unexpected_count} unexpected", err=True)
+
+
+def _stop(problems: list[str]) -> None:
+    if problems:
+        raise DatacentricError(
+            f"validation failed on {len(problems)} critical check(s): " + "; ".join(problems) + ".")
+
+
+def main(params_path: str = "params.yaml") -> None:
+    params = load_params(params_path)
+    suite = read_suite(paths.GX_DIR, params.validation.suite)
+    train = pd.read_parquet(paths.PREPARED_TRAIN)
+    test = pd.read_parquet(paths.PREPARED_TEST)
+    with atomic_path(paths.DATA_DOCS) as docs:
+        validator = Validator(suite, docs_dir=docs)
+        train_outcome, train_q, problems = _check(validator, train, "train", params)
+        test_outcome, test_q, test_problems = _check(validator, test, "test", params)
+        validator.build_docs()
+    _stop(problems + test_problems)
+
+    shift = drift(train, test, threshold=params.validation.drift_threshold)
+    quarantine = pd.concat([train_q, test_q], ignore_index=True).merge(
+        pd.concat([train, test], ignore_index=True), on=ROW_ID, how="left")
+    write_parquet(train[~train[ROW_ID].isin(train_q[ROW_ID])], paths.VALIDATED_TRAIN)
+    write_parquet(test[~test[ROW_ID].isin(test_q[ROW_ID])], paths.VALIDATED_TEST)
+    write_parquet(quarantine, paths.QUARANTINE)
+    write_json({"columns": shift.to_dict("records")}, paths.DRIFT)
+    write_json({"train": summarise(train_outcome, len(train_q)),
+                "test": summarise(test_outcome, len(test_q)),
+                "drift_warnings": int(shift["drifted"].sum())}, paths.METRICS / "validate.json")
+
+
+def check_batch(path: Path, params_path: str = "params.yaml") -> None:
+    """Validate a new delivery before it enters the pipeline; exit 1 on a critical problem."""
+    params = load_params(params_path)
+    suite = read_suite(paths.GX_DIR, params.validation.suite)
+    frame = dataset.normalise(read_table(path), target=params.data.target, source=str(path))
+    frame = dataset.assign_row_ids(frame)
+    with atomic_path(paths.BATCH_DOCS) as docs:
+        validator = Validator(suite, docs_dir=docs)
+        _, quarantined, problems = _check(validator, frame, path.stem, params)
+        index = validator.build_docs()
+    typer.echo(f"Data Docs: {paths.BATCH_DOCS / index.name}", err=True)
+    _stop(problems)
+    typer.echo(f"{path}: passed; {len(quarantined)} of {len(frame)} rows would be quarantined.")
