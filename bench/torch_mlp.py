@@ -5,6 +5,7 @@ measured side by side in one process. Prints the ratios and writes bench/results
 
     python bench/torch_mlp.py [--rows 50000] [--features 32] [--hidden 512] [--epochs 5]
 """
+# ruff: noqa: I001  (datacentric must load before sklearn: it sets the OpenMP wait policy)
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import time
 import warnings
 from pathlib import Path
 
-import datacentric  # noqa: F401  (OpenMP wait policy, before sklearn loads)
+import datacentric  # noqa: F401, I001  (sets the OpenMP wait policy before sklearn loads)
 import numpy as np
 import torch
 from sklearn.datasets import make_classification
@@ -53,7 +54,8 @@ def main() -> None:
     X, y = make_classification(args.rows, args.features, n_informative=16, n_classes=2,
                                random_state=0)
     X = X.astype(np.float32)
-    n_fit = int(args.rows * 0.85)  # torch holds 15% out for early stopping; sklearn gets the same rows
+    # torch holds 15% out for early stopping; sklearn trains on the same number of rows
+    n_fit = int(args.rows * 0.85)
 
     torch_model = TorchClassifier("mlp", hidden_size=args.hidden, n_blocks=args.blocks,
                                   dropout=0.0, batch_size=args.batch, max_epochs=args.epochs,
