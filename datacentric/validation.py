@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from html import escape as html_escape
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -238,7 +239,16 @@ _OFFLINE_STYLE = ("<style>body{font-family:system-ui,sans-serif;margin:1.5rem;co
 
 def strip_remote_assets(docs_dir: Path) -> None:
     """Make Data Docs open offline: drop every script, stylesheet and image fetched from the
-    network (GX links CDNs and a tracking image) and inline a small stylesheet instead."""
+    network (GX links CDNs and a tracking image) and inline a small stylesheet instead.
+
+    GX fills its index tables with JavaScript from a CDN, so the index also gets a plain list
+    of links to every page."""
+    pages = sorted(p.relative_to(docs_dir).as_posix() for p in docs_dir.rglob("*.html"))
+    links = "".join(f'<li><a href="{html_escape(p)}">{html_escape(p)}</a></li>'
+                    for p in pages if p != "index.html")
     for page in docs_dir.rglob("*.html"):
         html = _REMOTE.sub("", page.read_text(encoding="utf-8"))
-        page.write_text(html.replace("</head>", _OFFLINE_STYLE + "</head>", 1), encoding="utf-8")
+        html = html.replace("</head>", _OFFLINE_STYLE + "</head>", 1)
+        if page == docs_dir / "index.html":
+            html = html.replace("<body>", f"<body><h2>Pages</h2><ul>{links}</ul>", 1)
+        page.write_text(html, encoding="utf-8")
