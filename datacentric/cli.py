@@ -87,6 +87,17 @@ def validate(
 
 
 @app.command()
+def audit(params: str = PARAMS):
+    """Read data/validated/{train,test}.parquet; write data/audit/label_issues.parquet,
+    data/audit/pred_probs.parquet, reports/review_sheet.csv, reports/noise_matrix.json,
+    reports/leakage.json and metrics/audit.json (label errors by cleanlab from out-of-fold
+    probabilities, outliers, near-duplicates, imbalance, non-IID order, leakage)."""
+    from datacentric.stages import audit as stage
+
+    _run(lambda: stage.main(params))
+
+
+@app.command()
 def featurize(params: str = PARAMS):
     """Read data/validated/{train,test}.parquet; fit on train only; write
     data/features/{train,test}.parquet and models/featurizer.skops."""

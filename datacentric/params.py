@@ -43,6 +43,18 @@ class ValidateParams(_Section):
     null_margin: float = Field(0.05, ge=0, le=1)
 
 
+AuditModel = Literal["hgb", "logreg", "knn", "rf", "et", "mlp"]
+
+
+class AuditParams(_Section):
+    models: list[AuditModel] = Field(["hgb", "logreg", "et"], min_length=1)
+    folds: int = Field(5, ge=2)
+    repeats: int = Field(1, ge=1)
+    vote_threshold: float = Field(0.5, gt=0, le=1)
+    leakage_threshold: float = Field(0.95, gt=0.5, le=1)
+    shared_distance_fraction: float = Field(0.05, ge=0)
+
+
 class FeaturizeParams(_Section):
     min_category_frequency: int = Field(10, ge=1)
 
@@ -87,6 +99,7 @@ class Params(_Section):
     data: DataParams = DataParams()
     # "validate" would shadow pydantic's BaseModel.validate; the YAML key stays `validate`.
     validation: ValidateParams = Field(ValidateParams(), alias="validate")
+    audit: AuditParams = AuditParams()
     featurize: FeaturizeParams = FeaturizeParams()
     train: TrainParams = TrainParams()
 

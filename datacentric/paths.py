@@ -15,6 +15,13 @@ VALIDATED_TEST = VALIDATED / "test.parquet"
 QUARANTINE = VALIDATED / "quarantine.parquet"
 GX_DIR = Path("gx")
 
+AUDIT = Path("data/audit")
+LABEL_ISSUES = AUDIT / "label_issues.parquet"
+PRED_PROBS = AUDIT / "pred_probs.parquet"
+REVIEW_SHEET = Path("reports/review_sheet.csv")
+NOISE_MATRIX = Path("reports/noise_matrix.json")
+LEAKAGE = Path("reports/leakage.json")
+
 FEATURES = Path("data/features")
 FEATURES_TRAIN = FEATURES / "train.parquet"
 FEATURES_TEST = FEATURES / "test.parquet"

@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 import os
 import re
-from html import escape as html_escape
 from dataclasses import dataclass, field
+from html import escape as html_escape
 from pathlib import Path
 
 import pandas as pd

@@ -49,6 +49,15 @@ def test_validation_metrics_and_data_docs(project):
     assert "reports/data_docs" not in run(["git", "ls-files"], project).stdout
 
 
+def test_audit_outputs(project):
+    audit = json.loads((project / "metrics/audit.json").read_text())
+    assert {"label_issues", "outlier", "near_duplicate", "estimated_noise_rate"} <= set(
+        audit["train"])
+    sheet = (project / "reports/review_sheet.csv").read_text().splitlines()
+    assert sheet[0].startswith("row_id,split,issues,given_label,suggested_label")
+    assert sheet[0].endswith(",decision")
+
+
 def test_batch_check_passes_a_good_delivery_and_stops_a_bad_one(project):
     good = project / "delivery.csv"
     make_mixed_frame(50, random_state=5).to_csv(good, index=False)

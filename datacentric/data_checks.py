@@ -1,0 +1,99 @@
+"""Data issues beyond labels: Datalab's outliers, near-duplicates, class imbalance and non-IID
+ordering on featurized rows, plus leakage (single columns that give the label away, rows
+shared between train and test).
+
+Every per-row check follows one schema: ``is_<name>_issue`` (bool) and ``<name>_score``
+(0–1, lower is worse).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from cleanlab import Datalab
+from sklearn.metrics import balanced_accuracy_score
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.neighbors import NearestNeighbors
+from sklearn.preprocessing import OrdinalEncoder
+from sklearn.tree import DecisionTreeClassifier
+
+from datacentric.columns import LABEL
+from datacentric.features import NON_FEATURES
+
+DATALAB_ISSUES = ("outlier", "near_duplicate", "class_imbalance", "non_iid")
+
+
+def datalab_issues(features: np.ndarray, labels: np.ndarray, pred_probs: np.ndarray
+                   ) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Run cleanlab's Datalab for :data:`DATALAB_ISSUES`.
+
+    Parameters
+    ----------
+    features : array of shape (N, D), featurized rows
+    labels : array of shape (N,)
+    pred_probs : array of shape (N, K), out-of-fold probabilities, sorted class order
+
+    Returns
+    -------
+    Per-row frame with ``is_<name>_issue`` and ``<name>_score`` for each issue type, and the
+    count of flagged rows per issue type.
+    """
+    lab = Datalab(data={LABEL: labels}, label_name=LABEL, verbosity=0)
+    lab.find_issues(features=features, pred_probs=pred_probs,
+                    issue_types={name: {} for name in DATALAB_ISSUES})
+    issues = lab.get_issues()
+    columns = [c for name in DATALAB_ISSUES for c in (f"is_{name}_issue", f"{name}_score")
+               if c in issues]
+    table = issues[columns].reset_index(drop=True)
+    counts = {name: int(table[f"is_{name}_issue"].sum()) for name in DATALAB_ISSUES
+              if f"is_{name}_issue" in table}
+    return table, counts
+
+
+def single_column_leakage(frame: pd.DataFrame, *, n_splits: int = 3, random_state: int = 0
+                          ) -> pd.DataFrame:
+    """How well each feature column alone predicts the label.
+
+    A shallow-leaved decision tree on the one column (ordinal codes for text, missing as its
+    own value), scored by cross-validated balanced accuracy. Columns ``column``,
+    ``balanced_accuracy``, sorted worst (most predictive) first.
+    """
+    labels = frame[LABEL].to_numpy()
+    n_splits = int(min(n_splits, frame[LABEL].value_counts().min()))
+    rows = []
+    for name in (c for c in frame.columns if c not in NON_FEATURES):
+        column = frame[[name]]
+        if pd.api.types.is_float_dtype(column[name]):
+            X = column.fillna(column[name].min() - 1 if column[name].notna().any() else 0)
+        else:
+            X = OrdinalEncoder(encoded_missing_value=-1, handle_unknown="use_encoded_value",
+                               unknown_value=-2).fit_transform(column.astype(object))
+        if n_splits < 2:
+            score = float("nan")
+        else:
+            predicted = cross_val_predict(
+                DecisionTreeClassifier(min_samples_leaf=5, random_state=random_state), X,
+                labels, cv=StratifiedKFold(n_splits, shuffle=True, random_state=random_state))
+            score = balanced_accuracy_score(labels, predicted)
+        rows.append({"column": name, "balanced_accuracy": float(score)})
+    return pd.DataFrame(rows).sort_values("balanced_accuracy", ascending=False,
+                                          ignore_index=True)
+
+
+def shared_rows(train_features: np.ndarray, test_features: np.ndarray, train_ids: pd.Series,
+                test_ids: pd.Series, *, distance_fraction: float = 0.05) -> pd.DataFrame:
+    """Test rows that are exact or near copies of a training row.
+
+    A pair is shared when the Euclidean distance between featurized rows is at most
+    ``distance_fraction`` times the median nearest-neighbour distance within the training
+    rows (0 finds exact copies only). Columns ``test_row_id``, ``train_row_id``, ``distance``.
+    """
+    neighbours = NearestNeighbors(n_neighbors=2).fit(train_features)
+    within, _ = neighbours.kneighbors(train_features)
+    scale = float(np.median(within[:, 1])) if len(train_features) > 1 else 0.0
+    distance, index = neighbours.kneighbors(test_features, n_neighbors=1)
+    close = distance[:, 0] <= distance_fraction * scale + 1e-9
+    return pd.DataFrame({"test_row_id": np.asarray(test_ids)[close],
+                         "train_row_id": np.asarray(train_ids)[index[close, 0]],
+                         "distance": distance[close, 0]})
+

@@ -1,0 +1,135 @@
+"""Label-error detection: out-of-fold probabilities from several diverse models, each run
+through cleanlab, combined by vote.
+
+A row is flagged when at least ``vote_threshold`` of the (model × repeat) runs flag it with
+``cleanlab.filter.find_label_issues``. The share of runs that agree is its ``stability``,
+so the review sheet can put consensus flags first. Featurization is fitted inside every fold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+from cleanlab.count import estimate_joint
+from cleanlab.filter import find_label_issues
+from cleanlab.rank import get_label_quality_scores
+from sklearn.base import ClassifierMixin
+from sklearn.ensemble import (
+    ExtraTreesClassifier,
+    HistGradientBoostingClassifier,
+    RandomForestClassifier,
+)
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.pipeline import make_pipeline
+
+from datacentric.columns import LABEL
+from datacentric.errors import DatacentricError
+from datacentric.features import build_featurizer, feature_columns
+from datacentric.models.torch_classifier import TorchClassifier
+
+AUDIT_MODELS: dict[str, Callable[[int], ClassifierMixin]] = {
+    "hgb": lambda seed: HistGradientBoostingClassifier(random_state=seed),
+    "logreg": lambda seed: LogisticRegression(max_iter=2000, random_state=seed),
+    "knn": lambda seed: KNeighborsClassifier(n_neighbors=15, weights="distance"),
+    "rf": lambda seed: RandomForestClassifier(n_estimators=200, min_samples_leaf=2, n_jobs=-1,
+                                              random_state=seed),
+    "et": lambda seed: ExtraTreesClassifier(n_estimators=200, min_samples_leaf=2, n_jobs=-1,
+                                            random_state=seed),
+    "mlp": lambda seed: TorchClassifier("mlp", max_epochs=50, random_state=seed),
+}
+
+
+def check_classes(labels: pd.Series, *, n_splits: int) -> np.ndarray:
+    """Sorted classes; refuses a single class or a class with fewer rows than folds.
+
+    Raises
+    ------
+    DatacentricError
+        Naming the class and its count.
+    """
+    counts = labels.value_counts()
+    if labels.isna().any():
+        raise DatacentricError(f"labels: {int(labels.isna().sum())} missing labels.")
+    if len(counts) < 2:
+        raise DatacentricError(f"labels: a single class ('{counts.index[0]}'); nothing to audit.")
+    rare = counts[counts < n_splits]
+    if len(rare):
+        raise DatacentricError(
+            f"labels: class '{rare.index[0]}' has {int(rare.iloc[0])} training rows, fewer than "
+            f"audit.folds={n_splits}; lower audit.folds or drop the class.")
+    return np.array(sorted(counts.index))
+
+
+def out_of_fold_pred_probs(frame: pd.DataFrame, *, model: str, n_splits: int,
+                           random_state: int, min_category_frequency: int = 10) -> np.ndarray:
+    """Out-of-fold predicted probabilities, shape (N, K), columns in sorted class order.
+
+    Each fold fits the featurizer and the model ``model`` (a key of :data:`AUDIT_MODELS`) on
+    the other folds only.
+    """
+    classes = check_classes(frame[LABEL], n_splits=n_splits)
+    labels = frame[LABEL].to_numpy()
+    numeric, categorical = feature_columns(frame)
+    pred_probs = np.zeros((len(frame), len(classes)))
+    folds = StratifiedKFold(n_splits, shuffle=True, random_state=random_state)
+    for fit_idx, held_idx in folds.split(frame, labels):
+        pipeline = make_pipeline(
+            build_featurizer(numeric, categorical, min_category_frequency=min_category_frequency),
+            AUDIT_MODELS[model](random_state),
+        )
+        pipeline.fit(frame.iloc[fit_idx], labels[fit_idx])
+        probs = pipeline.predict_proba(frame.iloc[held_idx])
+        columns = np.searchsorted(classes, pipeline.classes_)
+        pred_probs[np.ix_(held_idx, columns)] = probs
+    return pred_probs
+
+
+def vote_label_issues(labels: np.ndarray, runs: list[np.ndarray], classes: np.ndarray, *,
+                      vote_threshold: float = 0.5) -> pd.DataFrame:
+    """Combine per-run cleanlab flags into one table, one row per input row.
+
+    Parameters
+    ----------
+    labels : array of shape (N,), given labels (values of ``classes``)
+    runs : list of arrays of shape (N, K), out-of-fold probabilities, one per model × repeat
+    classes : array of shape (K,), sorted
+
+    Returns
+    -------
+    DataFrame with ``is_label_issue``, ``label_score`` (0–1, lower is worse: the mean of one
+    minus the vote share and the ensemble's self-confidence), ``stability`` (share of runs
+    flagging the row), ``suggested_label`` and ``suggested_confidence`` (ensemble argmax).
+    """
+    codes = np.searchsorted(classes, labels)
+    flags = np.array([find_label_issues(labels=codes, pred_probs=p, n_jobs=1) for p in runs])
+    stability = flags.mean(axis=0)
+    ensemble = np.mean(runs, axis=0)
+    quality = get_label_quality_scores(labels=codes, pred_probs=ensemble,
+                                       method="self_confidence")
+    return pd.DataFrame({
+        "is_label_issue": stability >= vote_threshold,
+        "label_score": (1 - stability + quality) / 2,
+        "stability": stability,
+        "suggested_label": classes[ensemble.argmax(axis=1)],
+        "suggested_confidence": ensemble.max(axis=1),
+    })
+
+
+def noise_matrix(labels: np.ndarray, pred_probs: np.ndarray, classes: np.ndarray
+                 ) -> pd.DataFrame:
+    """cleanlab's estimated joint distribution of (given label, true label), shape (K, K),
+    as a long frame: ``given``, ``true``, ``share`` (sums to 1)."""
+    codes = np.searchsorted(classes, labels)
+    joint = estimate_joint(labels=codes, pred_probs=pred_probs)
+    given, true = np.meshgrid(classes, classes, indexing="ij")
+    return pd.DataFrame({"given": given.ravel(), "true": true.ravel(), "share": joint.ravel()})
+
+
+def noise_rates(matrix: pd.DataFrame) -> pd.Series:
+    """Per given class, the estimated share of its rows whose true label differs."""
+    wrong = matrix[matrix["given"] != matrix["true"]].groupby("given")["share"].sum()
+    return (wrong / matrix.groupby("given")["share"].sum()).rename("noise_rate")

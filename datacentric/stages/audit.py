@@ -1,0 +1,121 @@
+"""audit: find the training rows a data team should look at first, and audit the test rows.
+
+Writes data/audit/label_issues.parquet (one row per train and test row: given and suggested
+label, scores, issue flags), data/audit/pred_probs.parquet (out-of-fold ensemble
+probabilities of the training rows), reports/review_sheet.csv, reports/noise_matrix.json,
+reports/leakage.json and metrics/audit.json. Scored against data/prepared/label_truth.parquet
+when labels were flipped on purpose.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import typer
+from sklearn.metrics import average_precision_score, precision_recall_fscore_support
+from sklearn.pipeline import make_pipeline
+
+from datacentric import paths
+from datacentric.columns import IS_FLIPPED, LABEL, ROW_ID
+from datacentric.data_checks import datalab_issues, shared_rows, single_column_leakage
+from datacentric.features import build_featurizer, feature_columns
+from datacentric.io import write_csv, write_json, write_parquet
+from datacentric.label_audit import (
+    AUDIT_MODELS,
+    check_classes,
+    noise_matrix,
+    noise_rates,
+    out_of_fold_pred_probs,
+    vote_label_issues,
+)
+from datacentric.params import AuditParams, load_params
+from datacentric.review import review_sheet
+
+
+def _test_runs(train: pd.DataFrame, test: pd.DataFrame, params: AuditParams, seed: int,
+               min_frequency: int) -> list[np.ndarray]:
+    """Each audit model fitted on all training rows, predicting the test rows."""
+    runs = []
+    for name in params.models:
+        pipeline = make_pipeline(
+            build_featurizer(*feature_columns(train), min_category_frequency=min_frequency),
+            AUDIT_MODELS[name](seed)).fit(train, train[LABEL])
+        runs.append(pipeline.predict_proba(test))
+    return runs
+
+
+def _score_against_truth(table: pd.DataFrame, truth: pd.DataFrame) -> dict[str, float]:
+    merged = table.merge(truth[[ROW_ID, IS_FLIPPED]], on=ROW_ID)
+    precision, recall, f1, _ = precision_recall_fscore_support(
+        merged[IS_FLIPPED], merged["is_label_issue"], average="binary", zero_division=0)
+    return {"precision": precision, "recall": recall, "f1": f1,
+            "pr_auc": average_precision_score(merged[IS_FLIPPED], -merged["label_score"])}
+
+
+def main(params_path: str = "params.yaml") -> None:
+    params = load_params(params_path)
+    audit, seed = params.audit, params.base.seed
+    min_frequency = params.featurize.min_category_frequency
+    train = pd.read_parquet(paths.VALIDATED_TRAIN)
+    test = pd.read_parquet(paths.VALIDATED_TEST)
+    classes = check_classes(train[LABEL], n_splits=audit.folds)
+
+    runs = [out_of_fold_pred_probs(train, model=name, n_splits=audit.folds,
+                                   random_state=seed + repeat,
+                                   min_category_frequency=min_frequency)
+            for repeat in range(audit.repeats) for name in audit.models]
+    ensemble = np.mean(runs, axis=0)
+    labels = train[LABEL].to_numpy()
+    train_table = vote_label_issues(labels, runs, classes, vote_threshold=audit.vote_threshold)
+    # the validation suite keeps test labels inside the training label set; a class that lost
+    # all its training rows to quarantine cannot be audited on the test side
+    test = test[test[LABEL].isin(classes)].reset_index(drop=True)
+    test_table = vote_label_issues(test[LABEL].to_numpy(),
+                                   _test_runs(train, test, audit, seed, min_frequency), classes,
+                                   vote_threshold=audit.vote_threshold)
+
+    featurizer = build_featurizer(*feature_columns(train), min_category_frequency=min_frequency)
+    X_train = featurizer.fit_transform(train).to_numpy(np.float64)
+    X_test = featurizer.transform(test).to_numpy(np.float64)
+    datalab, datalab_counts = datalab_issues(X_train, labels, ensemble)
+    shared = shared_rows(X_train, X_test, train[ROW_ID], test[ROW_ID],
+                         distance_fraction=audit.shared_distance_fraction)
+    leakage = single_column_leakage(train, random_state=seed)
+    leaking = leakage[leakage["balanced_accuracy"] >= audit.leakage_threshold]
+
+    train_issues = pd.concat([train[[ROW_ID]].assign(split="train", given_label=labels),
+                              train_table, datalab], axis=1)
+    test_issues = pd.concat([test[[ROW_ID]].assign(split="test", given_label=test[LABEL]),
+                             test_table], axis=1)
+    test_issues["is_shared_issue"] = test_issues[ROW_ID].isin(shared["test_row_id"])
+    issues = pd.concat([train_issues, test_issues], ignore_index=True)
+    for name in [c for c in issues.columns if c.startswith("is_")]:
+        issues[name] = issues[name].astype("boolean").fillna(False).astype(bool)
+
+    matrix = noise_matrix(labels, ensemble, classes)
+    metrics = {
+        "train": {"label_issues": int(train_table["is_label_issue"].sum()), **datalab_counts,
+                  "estimated_noise_rate": float(matrix.loc[matrix["given"] != matrix["true"],
+                                                           "share"].sum())},
+        "test": {"label_issues": int(test_table["is_label_issue"].sum()),
+                 "shared_with_train": int(test_issues["is_shared_issue"].sum())},
+        "noise_rate_by_class": noise_rates(matrix).round(6).to_dict(),
+        "leaking_columns": len(leaking),
+    }
+    truth = pd.read_parquet(paths.LABEL_TRUTH)
+    if truth[IS_FLIPPED].any():
+        metrics["vs_truth"] = _score_against_truth(train_issues, truth)
+    for row in leaking.itertuples():
+        typer.echo(f"critical: column '{row.column}' alone predicts the label "
+                   f"(balanced accuracy {row.balanced_accuracy:.3f}); it likely leaks.", err=True)
+
+    probs = pd.DataFrame(ensemble, columns=[f"proba_{c}" for c in classes])
+    write_parquet(issues, paths.LABEL_ISSUES)
+    write_parquet(pd.concat([train[[ROW_ID]], probs], axis=1), paths.PRED_PROBS)
+    # test rows are reported in label_issues.parquet but never offered for relabelling
+    write_csv(review_sheet(train_issues, train), paths.REVIEW_SHEET)
+    write_json({"matrix": matrix.to_dict("records")}, paths.NOISE_MATRIX)
+    write_json({"columns": leakage.assign(leaks=leakage["balanced_accuracy"]
+                                          >= audit.leakage_threshold).to_dict("records"),
+                "shared_rows": shared.to_dict("records")}, paths.LEAKAGE)
+    write_json(metrics, paths.METRICS / "audit.json")

@@ -1,0 +1,139 @@
+"""The audit on small frames with planted problems, with real cleanlab and scikit-learn."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from datacentric.columns import LABEL, ROW_ID
+from datacentric.data_checks import datalab_issues, shared_rows, single_column_leakage
+from datacentric.dataset import assign_row_ids
+from datacentric.errors import DatacentricError
+from datacentric.label_audit import (
+    check_classes,
+    noise_matrix,
+    noise_rates,
+    out_of_fold_pred_probs,
+    vote_label_issues,
+)
+from datacentric.review import neutralise_formulas, review_sheet
+
+FLIPPED = [3, 50, 111, 170]
+
+
+@pytest.fixture(scope="module")
+def blobs():
+    """Two well-separated classes; four rows deep inside their blob get the other label."""
+    rng = np.random.default_rng(0)
+    n = 240
+    y = np.repeat(["no", "yes"], n // 2)
+    centre = np.where(y == "yes", 3.0, -3.0)
+    frame = pd.DataFrame({"x1": centre + rng.normal(0, 1, n), "x2": centre + rng.normal(0, 1, n),
+                          "colour": rng.choice(["red", "blue"], n), LABEL: y})
+    spread = np.array([-0.4, -0.1, 0.2, 0.5])  # distinct points deep inside their true blob
+    frame.loc[FLIPPED, "x1"] = centre[FLIPPED] + spread
+    frame.loc[FLIPPED, "x2"] = centre[FLIPPED] - spread
+    frame.loc[FLIPPED, LABEL] = np.where(frame.loc[FLIPPED, LABEL] == "yes", "no", "yes")
+    return assign_row_ids(frame)
+
+
+@pytest.fixture(scope="module")
+def runs(blobs):
+    return [out_of_fold_pred_probs(blobs, model=m, n_splits=5, random_state=0)
+            for m in ("hgb", "logreg", "et")]
+
+
+def test_obvious_flips_are_found_first(blobs, runs):
+    classes = np.array(["no", "yes"])
+    table = vote_label_issues(blobs[LABEL].to_numpy(), runs, classes)
+    flagged = set(np.flatnonzero(table["is_label_issue"]))
+    assert set(FLIPPED) <= flagged and len(flagged) <= len(FLIPPED) + 3
+    worst = table["label_score"].nsmallest(len(FLIPPED)).index
+    assert set(worst) == set(FLIPPED)
+    assert (table.loc[FLIPPED, "suggested_label"] != blobs.loc[FLIPPED, LABEL]).all()
+    assert table["label_score"].between(0, 1).all() and table["stability"].between(0, 1).all()
+
+
+def test_probabilities_are_out_of_fold(blobs, runs):
+    for pred_probs in runs:
+        assert pred_probs.shape == (len(blobs), 2)
+        np.testing.assert_allclose(pred_probs.sum(axis=1), 1, atol=1e-6)
+        # an in-sample tree ensemble would be confident on the flipped rows' given labels
+        given = (blobs.loc[FLIPPED, LABEL] == "yes").astype(int).to_numpy()
+        assert (pred_probs[FLIPPED, given] < 0.5).all()
+
+
+def test_noise_matrix_and_rates(blobs, runs):
+    matrix = noise_matrix(blobs[LABEL].to_numpy(), np.mean(runs, axis=0), np.array(["no", "yes"]))
+    assert matrix["share"].sum() == pytest.approx(1)
+    rates = noise_rates(matrix)
+    assert rates.between(0, 0.1).all()
+
+
+def test_duplicates_and_outliers_are_found(blobs, runs):
+    features = blobs[["x1", "x2"]].to_numpy().copy()
+    features[7] = features[8]  # a duplicated row
+    features[20] = [80.0, -90.0]  # an extreme outlier
+    table, counts = datalab_issues(features, blobs[LABEL].to_numpy(), np.mean(runs, axis=0))
+    assert table.loc[[7, 8], "is_near_duplicate_issue"].all()
+    assert table.loc[20, "is_outlier_issue"]
+    assert table["outlier_score"].idxmin() == 20
+    assert counts["near_duplicate"] >= 2 and counts["outlier"] >= 1
+    for name in ("outlier", "near_duplicate", "non_iid"):
+        assert table[f"{name}_score"].between(0, 1).all()
+
+
+def test_leaking_column_is_flagged(blobs):
+    frame = blobs.assign(leak=np.where(blobs[LABEL] == "yes", "Y", "N"))
+    scores = single_column_leakage(frame).set_index("column")["balanced_accuracy"]
+    assert scores["leak"] == 1.0
+    assert scores["colour"] < 0.7
+
+
+def test_rows_shared_between_train_and_test():
+    rng = np.random.default_rng(1)
+    train = rng.normal(size=(100, 3))
+    test = rng.normal(size=(20, 3))
+    test[4] = train[9]
+    test[5] = train[10] + 1e-4
+    shared = shared_rows(train, test, pd.Series([f"t{i}" for i in range(100)]),
+                         pd.Series([f"s{i}" for i in range(20)]))
+    assert dict(zip(shared["test_row_id"], shared["train_row_id"], strict=True)) == {
+        "s4": "t9", "s5": "t10"}
+
+
+@pytest.mark.parametrize(
+    ("labels", "message"),
+    [
+        (pd.Series(["a"] * 10), "single class"),
+        (pd.Series(["a"] * 10 + ["b"] * 3), "class 'b' has 3 training rows, fewer than"),
+        (pd.Series(["a", None, "b"] * 5), "missing labels"),
+    ],
+)
+def test_bad_labels_are_refused(labels, message):
+    with pytest.raises(DatacentricError, match=message):
+        check_classes(labels, n_splits=5)
+
+
+def test_review_sheet_orders_by_consensus_and_neutralises_formulas():
+    issues = pd.DataFrame({
+        ROW_ID: ["a", "b", "c", "d"], "split": "train",
+        "is_label_issue": [True, True, False, False], "is_outlier_issue": [False, False, True, False],
+        "label_score": [0.3, 0.1, 0.9, 0.9], "stability": [1.0, 0.67, 0.0, 0.0],
+        "suggested_label": ["x", "y", "x", "x"]})
+    rows = pd.DataFrame({ROW_ID: ["a", "b", "c", "d"], "note": ["=HYPERLINK(1)", "ok", "+1", "-"],
+                         LABEL: ["y", "x", "x", "x"]})
+    sheet = review_sheet(issues, rows)
+    assert sheet[ROW_ID].tolist() == ["a", "b", "c"]
+    assert sheet["issues"].tolist() == ["label", "label", "outlier"]
+    assert sheet["note"].tolist() == ["'=HYPERLINK(1)", "ok", "'+1"]
+    assert list(sheet.columns[:4]) == [ROW_ID, "split", "issues", "given_label"]
+    assert sheet.columns[-1] == "decision" and (sheet["decision"] == "").all()
+
+
+def test_neutralise_formulas_leaves_numbers_alone():
+    frame = pd.DataFrame({"n": [-1.5, 2.0], "t": ["@SUM(A1)", "\tx"]})
+    out = neutralise_formulas(frame)
+    assert out["n"].tolist() == [-1.5, 2.0]
+    assert out["t"].tolist() == ["'@SUM(A1)", "'\tx"]
