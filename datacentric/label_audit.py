@@ -122,14 +122,16 @@ def vote_label_issues(labels: np.ndarray, runs: list[np.ndarray], classes: np.nd
 def noise_matrix(labels: np.ndarray, pred_probs: np.ndarray, classes: np.ndarray
                  ) -> pd.DataFrame:
     """cleanlab's estimated joint distribution of (given label, true label), shape (K, K),
-    as a long frame: ``given``, ``true``, ``share`` (sums to 1)."""
+    as a long frame: ``given_label``, ``true_label``, ``share`` (sums to 1)."""
     codes = np.searchsorted(classes, labels)
     joint = estimate_joint(labels=codes, pred_probs=pred_probs)
     given, true = np.meshgrid(classes, classes, indexing="ij")
-    return pd.DataFrame({"given": given.ravel(), "true": true.ravel(), "share": joint.ravel()})
+    return pd.DataFrame({"given_label": given.ravel(), "true_label": true.ravel(),
+                         "share": joint.ravel()})
 
 
 def noise_rates(matrix: pd.DataFrame) -> pd.Series:
     """Per given class, the estimated share of its rows whose true label differs."""
-    wrong = matrix[matrix["given"] != matrix["true"]].groupby("given")["share"].sum()
-    return (wrong / matrix.groupby("given")["share"].sum()).rename("noise_rate")
+    wrong = matrix[matrix["given_label"] != matrix["true_label"]]
+    totals = matrix.groupby("given_label")["share"].sum()
+    return (wrong.groupby("given_label")["share"].sum() / totals).rename("noise_rate")

@@ -119,7 +119,8 @@ def test_bad_labels_are_refused(labels, message):
 def test_review_sheet_orders_by_consensus_and_neutralises_formulas():
     issues = pd.DataFrame({
         ROW_ID: ["a", "b", "c", "d"], "split": "train",
-        "is_label_issue": [True, True, False, False], "is_outlier_issue": [False, False, True, False],
+        "is_label_issue": [True, True, False, False],
+        "is_outlier_issue": [False, False, True, False],
         "label_score": [0.3, 0.1, 0.9, 0.9], "stability": [1.0, 0.67, 0.0, 0.0],
         "suggested_label": ["x", "y", "x", "x"]})
     rows = pd.DataFrame({ROW_ID: ["a", "b", "c", "d"], "note": ["=HYPERLINK(1)", "ok", "+1", "-"],

@@ -93,10 +93,10 @@ def main(params_path: str = "params.yaml") -> None:
         issues[name] = issues[name].astype("boolean").fillna(False).astype(bool)
 
     matrix = noise_matrix(labels, ensemble, classes)
+    mislabelled = matrix["given_label"] != matrix["true_label"]
     metrics = {
         "train": {"label_issues": int(train_table["is_label_issue"].sum()), **datalab_counts,
-                  "estimated_noise_rate": float(matrix.loc[matrix["given"] != matrix["true"],
-                                                           "share"].sum())},
+                  "estimated_noise_rate": float(matrix.loc[mislabelled, "share"].sum())},
         "test": {"label_issues": int(test_table["is_label_issue"].sum()),
                  "shared_with_train": int(test_issues["is_shared_issue"].sum())},
         "noise_rate_by_class": noise_rates(matrix).round(6).to_dict(),
