@@ -98,6 +98,36 @@ def audit(params: str = PARAMS):
 
 
 @app.command()
+def clean(
+    arm: Annotated[str, typer.Option(help="Data arm: raw, or steps joined by + "
+                                          "(prune relabel reweight dedupe outliers reviewed).")],
+    params: str = PARAMS,
+):
+    """Read data/validated/train.parquet, data/audit/label_issues.parquet and
+    data/review/decisions.csv; write data/clean/<arm>.parquet, data/clean/<arm>_changes.parquet
+    and metrics/clean/<arm>.json."""
+    from datacentric.stages import clean as stage
+
+    _run(lambda: stage.main(arm, params))
+
+
+review_app = typer.Typer(help="The data team's review loop.", no_args_is_help=True)
+app.add_typer(review_app, name="review")
+
+
+@review_app.command("merge")
+def review_merge(
+    sheet: Annotated[Path, typer.Argument(help="A filled copy of reports/review_sheet.csv.")],
+    reviewer: Annotated[str | None, typer.Option(help="Who decided (default: $USER).")] = None,
+):
+    """Check every line of SHEET and fold its decisions into data/review/decisions.csv; a
+    single bad line refuses the whole sheet and writes nothing."""
+    from datacentric.stages import review as stage
+
+    _run(lambda: stage.merge(sheet, reviewer))
+
+
+@app.command()
 def featurize(params: str = PARAMS):
     """Read data/validated/{train,test}.parquet; fit on train only; write
     data/features/{train,test}.parquet and models/featurizer.skops."""

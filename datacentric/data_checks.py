@@ -35,8 +35,9 @@ def datalab_issues(features: np.ndarray, labels: np.ndarray, pred_probs: np.ndar
 
     Returns
     -------
-    Per-row frame with ``is_<name>_issue`` and ``<name>_score`` for each issue type, and the
-    count of flagged rows per issue type.
+    Per-row frame with ``is_<name>_issue`` and ``<name>_score`` for each issue type plus
+    ``near_duplicate_of`` (position of the first earlier row in the row's near-duplicate set,
+    or -1), and the count of flagged rows per issue type.
     """
     lab = Datalab(data={LABEL: labels}, label_name=LABEL, verbosity=0)
     lab.find_issues(features=features, pred_probs=pred_probs,
@@ -45,6 +46,9 @@ def datalab_issues(features: np.ndarray, labels: np.ndarray, pred_probs: np.ndar
     columns = [c for name in DATALAB_ISSUES for c in (f"is_{name}_issue", f"{name}_score")
                if c in issues]
     table = issues[columns].reset_index(drop=True)
+    sets = lab.get_issues("near_duplicate")["near_duplicate_sets"]
+    table["near_duplicate_of"] = [int(min(members)) if len(members) and min(members) < i else -1
+                                  for i, members in enumerate(sets)]
     counts = {name: int(table[f"is_{name}_issue"].sum()) for name in DATALAB_ISSUES
               if f"is_{name}_issue" in table}
     return table, counts

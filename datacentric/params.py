@@ -7,11 +7,12 @@ with the dotted path of the offending key.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal, get_args
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from datacentric.cleaning import STEPS
 from datacentric.errors import DatacentricError
 
 
@@ -55,6 +56,13 @@ class AuditParams(_Section):
     shared_distance_fraction: float = Field(0.05, ge=0)
 
 
+class CleanParams(_Section):
+    max_prune_fraction: float = Field(0.1, ge=0, le=1)
+    min_per_class: int = Field(10, ge=0)
+    relabel_confidence: float = Field(0.8, ge=0, le=1)
+    weight_floor: float = Field(0.1, gt=0, le=1)
+
+
 class FeaturizeParams(_Section):
     min_category_frequency: int = Field(10, ge=1)
 
@@ -94,14 +102,45 @@ class TrainParams(_Section):
     torch: TorchParams = TorchParams()
 
 
+class CompareParams(_Section):
+    data_arms: list[str] = Field(["raw", "prune", "relabel", "reweight", "reviewed+prune"],
+                                 min_length=1)
+    model_arms: list[str] = Field(["hgb", "mlp"], min_length=1)
+    seeds: list[Annotated[int, Field(ge=0)]] = Field([0, 1, 2, 3, 4], min_length=1)
+
+    @field_validator("data_arms")
+    @classmethod
+    def _known_steps(cls, arms: list[str]) -> list[str]:
+        steps = set(STEPS)
+        for arm in arms:
+            parts = arm.split("+")
+            if arm != "raw" and not set(parts) <= steps:
+                raise ValueError(f"data arm '{arm}' must be raw or steps from "
+                                 f"{sorted(steps)} joined by +")
+        if "raw" not in arms:
+            raise ValueError("the reference data arm 'raw' must be listed")
+        return arms
+
+    @field_validator("model_arms")
+    @classmethod
+    def _known_models(cls, arms: list[str]) -> list[str]:
+        allowed = (*get_args(ModelName), "tuned")
+        for arm in arms:
+            if arm not in allowed:
+                raise ValueError(f"model arm '{arm}' is not one of {', '.join(allowed)}")
+        return arms
+
+
 class Params(_Section):
     base: BaseParams = BaseParams()
     data: DataParams = DataParams()
     # "validate" would shadow pydantic's BaseModel.validate; the YAML key stays `validate`.
     validation: ValidateParams = Field(ValidateParams(), alias="validate")
     audit: AuditParams = AuditParams()
+    clean: CleanParams = CleanParams()
     featurize: FeaturizeParams = FeaturizeParams()
     train: TrainParams = TrainParams()
+    compare: CompareParams = CompareParams()
 
 
 def _describe(error: dict) -> str:

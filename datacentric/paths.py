@@ -22,6 +22,9 @@ REVIEW_SHEET = Path("reports/review_sheet.csv")
 NOISE_MATRIX = Path("reports/noise_matrix.json")
 LEAKAGE = Path("reports/leakage.json")
 
+DECISIONS = Path("data/review/decisions.csv")
+CLEAN = Path("data/clean")
+
 FEATURES = Path("data/features")
 FEATURES_TRAIN = FEATURES / "train.parquet"
 FEATURES_TEST = FEATURES / "test.parquet"

@@ -77,6 +77,7 @@ def test_duplicates_and_outliers_are_found(blobs, runs):
     features[20] = [80.0, -90.0]  # an extreme outlier
     table, counts = datalab_issues(features, blobs[LABEL].to_numpy(), np.mean(runs, axis=0))
     assert table.loc[[7, 8], "is_near_duplicate_issue"].all()
+    assert table.loc[8, "near_duplicate_of"] == 7 and table.loc[7, "near_duplicate_of"] == -1
     assert table.loc[20, "is_outlier_issue"]
     assert table["outlier_score"].idxmin() == 20
     assert counts["near_duplicate"] >= 2 and counts["outlier"] >= 1

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 from sklearn.base import ClassifierMixin
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 
 from datacentric.models.torch_classifier import TorchClassifier
-from datacentric.params import TrainParams
+from datacentric.params import ModelName, TrainParams
 
-MODEL_NAMES = ("logreg", "hgb", "mlp", "resnet")
+MODEL_NAMES = get_args(ModelName)
 
 
 def make_model(name: str, params: TrainParams, *, random_state: int) -> ClassifierMixin:

@@ -83,6 +83,8 @@ def main(params_path: str = "params.yaml") -> None:
     leakage = single_column_leakage(train, random_state=seed)
     leaking = leakage[leakage["balanced_accuracy"] >= audit.leakage_threshold]
 
+    first = datalab.pop("near_duplicate_of").to_numpy()
+    datalab["near_duplicate_of"] = np.where(first >= 0, train[ROW_ID].to_numpy()[first], None)
     train_issues = pd.concat([train[[ROW_ID]].assign(split="train", given_label=labels),
                               train_table, datalab], axis=1)
     test_issues = pd.concat([test[[ROW_ID]].assign(split="test", given_label=test[LABEL]),
