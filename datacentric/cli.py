@@ -128,6 +128,21 @@ def review_merge(
 
 
 @app.command()
+def diff(
+    rev_a: Annotated[str, typer.Argument(help="Older git revision.")],
+    rev_b: Annotated[str, typer.Argument(help="Newer git revision.")],
+    arm: Annotated[str | None, typer.Option(
+        help="Compare this data arm's training set instead of the ingested rows.")] = None,
+):
+    """Print, as CSV, the rows added, removed, relabelled, re-weighted and edited between two
+    git revisions (data/prepared/, or data/clean/<arm>.parquet), with the reason the pipeline
+    recorded (review decision, cleaning arm, new delivery)."""
+    from datacentric.stages import diff as stage
+
+    _run(lambda: stage.main(rev_a, rev_b, arm))
+
+
+@app.command()
 def featurize(params: str = PARAMS):
     """Read data/validated/{train,test}.parquet; fit on train only; write
     data/features/{train,test}.parquet and models/featurizer.skops."""

@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-COPIED = ["dvc.yaml", "params.yaml", "datacentric", "gx"]
+COPIED = ["dvc.yaml", "params.yaml", "datacentric", "gx", "data/review"]
 
 
 def run(args: list[str], cwd: Path, *, check: bool = True) -> subprocess.CompletedProcess:
@@ -40,7 +40,7 @@ def make_project(where: Path) -> Path:
     for name in COPIED:
         source = ROOT / name
         if source.is_dir():
-            shutil.copytree(source, where / name,
+            shutil.copytree(source, where / name, dirs_exist_ok=True,
                             ignore=shutil.ignore_patterns("__pycache__", "uncommitted"))
         elif source.exists():
             shutil.copy(source, where / name)

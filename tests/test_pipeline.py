@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import json
 
+import pandas as pd
 import pytest
 from conftest import make_mixed_frame
 from helpers import commit_all, make_project, run, set_params
+
+from datacentric.dataset import assign_row_ids, normalise
 
 pytestmark = pytest.mark.slow
 
@@ -19,6 +23,8 @@ def project(tmp_path_factory):
     run(["dvc", "add", "-q", "data/raw/sample.csv"], project)
     set_params(project, {"data": {"source": "data/raw/sample.csv", "target": "target"},
                          "validate": {"suite": "sample"},
+                         "audit": {"models": ["hgb", "logreg"], "folds": 3},
+                         "compare": {"data_arms": ["raw", "prune", "reviewed+prune"]},
                          "train": {"model": "mlp", "torch": {"max_epochs": 5}}})
     run(["dvc", "repro", "ingest"], project)
     run(["datacentric", "suite", "init"], project)
@@ -107,3 +113,39 @@ def test_same_seed_gives_identical_metrics(project):
     before = _metrics(project)
     run(["dvc", "repro", "-f"], project)
     assert _metrics(project) == before
+
+
+def test_editing_decisions_reruns_clean_and_nothing_before_it(project):
+    train = pd.read_parquet(project / "data/validated/train.parquet")
+    decisions = project / "data/review/decisions.csv"
+    decisions.write_text(decisions.read_text()
+                         + f"{train.loc[0, 'row_id']},drop,ann,2026-11-25T10:00:00+00:00\n")
+    output = run(["dvc", "repro"], project).stdout
+    assert "Running stage 'clean@reviewed+prune'" in output
+    assert "Running stage 'clean@raw'" in output  # every arm reads the decisions file
+    for stage in ("ingest", "validate", "audit", "featurize"):
+        assert f"Running stage '{stage}'" not in output
+    changes = pd.read_parquet(project / "data/clean/reviewed+prune_changes.parquet")
+    assert "review decision: drop" in set(changes["reason"])
+
+
+def test_diff_reports_exactly_the_planted_rows(project):
+    commit_all(project, "v1")
+    raw = pd.read_csv(project / "data/raw/sample.csv")
+    ids = assign_row_ids(normalise(raw, target="target"))["row_id"]
+    extra = make_mixed_frame(30, random_state=99).head(3)
+    changed = raw.drop(index=[10, 11]).copy()
+    changed.loc[[20, 21], "target"] = changed.loc[[20, 21], "target"].map(
+        {"low": "high", "mid": "low", "high": "mid"})
+    changed = pd.concat([changed, extra], ignore_index=True)
+    changed.to_csv(project / "data/raw/sample.csv", index=False)
+    run(["dvc", "add", "-q", "data/raw/sample.csv"], project)
+    run(["dvc", "repro", "ingest"], project)
+    commit_all(project, "v2")
+    result = run(["datacentric", "diff", "HEAD~1", "HEAD"], project)
+    table = pd.read_csv(io.StringIO(result.stdout))
+    new_ids = set(assign_row_ids(normalise(changed, target="target"))["row_id"]) - set(ids)
+    assert set(table.loc[table["change"] == "removed", "row_id"]) == set(ids[[10, 11]])
+    assert set(table.loc[table["change"] == "relabelled", "row_id"]) == set(ids[[20, 21]])
+    assert set(table.loc[table["change"] == "added", "row_id"]) == new_ids
+    assert set(table["change"]) == {"added", "removed", "relabelled"}
