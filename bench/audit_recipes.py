@@ -7,7 +7,7 @@ digits, and a synthetic mixed-type table; symmetric and class-conditional noise 
 20% of the labels. Prints precision, recall, F1 and PR-AUC per cell, the mean F1 gain, the
 audit's time against plain fits of the same models, and writes bench/results/audit.json.
 
-    python bench/audit_recipes.py [--models hgb,logreg,et] [--seeds 0 1]
+    python bench/audit_recipes.py [--models hgb,logreg,et,rf] [--vote-threshold 0.67] [--seeds 0 1]
 """
 # ruff: noqa: I001  (datacentric must load before sklearn: it sets the OpenMP wait policy)
 
@@ -63,7 +63,8 @@ def plain_fit_seconds(frame: pd.DataFrame, models: list[str], folds: int) -> flo
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--models", default="hgb,logreg,et")
+    parser.add_argument("--models", default="hgb,logreg,et,rf")
+    parser.add_argument("--vote-threshold", type=float, default=0.67)
     parser.add_argument("--datasets", default="credit_data,breast_cancer,wine,digits,synthetic")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     parser.add_argument("--folds", type=int, default=5)
@@ -89,7 +90,8 @@ def main() -> None:
                 started = time.perf_counter()
                 runs = [out_of_fold_pred_probs(frame, model=m, n_splits=args.folds,
                                                random_state=seed) for m in models]
-                table = vote_label_issues(labels, runs, classes)
+                table = vote_label_issues(labels, runs, classes,
+                                          vote_threshold=args.vote_threshold)
                 audit_seconds = time.perf_counter() - started
                 cell = {"dataset": dataset, "noise": f"{model[:3]}{int(rate * 100)}",
                         "seed": seed}

@@ -150,3 +150,15 @@ def manifest(changes: pd.DataFrame, *, rows_in: int, rows_out: int) -> dict:
         "by_reason_and_class": [{"change": c, "reason": r, "class": k, "rows": int(n)}
                                 for (c, r, k), n in counts.items()],
     }
+
+
+def review_order(issues: pd.DataFrame, *, random_state: int | None = None) -> pd.Series:
+    """Training ``row_id``s in the order a reviewer would take them: flagged label issues by
+    consensus (``stability`` high first) then ``label_score`` (low first), then the rest.
+    With ``random_state``, a seeded random order instead, the control for the audit's order."""
+    train = issues[issues["split"] == "train"]
+    if random_state is not None:
+        return train[ROW_ID].sample(frac=1, random_state=random_state).reset_index(drop=True)
+    ranked = train.sort_values(["is_label_issue", "stability", "label_score"],
+                               ascending=[False, False, True], kind="stable")
+    return ranked[ROW_ID].reset_index(drop=True)

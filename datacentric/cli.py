@@ -143,6 +143,39 @@ def diff(
 
 
 @app.command()
+def cell(
+    data: Annotated[str, typer.Option(help="Data arm (a file data/clean/<data>.parquet).")],
+    model: Annotated[str, typer.Option(help="Model arm: logreg, hgb, mlp, resnet or tuned.")],
+    seed: Annotated[int, typer.Option(help="Seed for every random choice in the cell.")],
+    params: str = PARAMS,
+):
+    """Read data/clean/<data>.parquet and data/validated/test.parquet; train and evaluate one
+    head-to-head cell; write results/cells/<data>__<model>__<seed>/."""
+    from datacentric.stages import cell as stage
+
+    _run(lambda: stage.main(data, model, seed, params))
+
+
+@app.command()
+def compare(params: str = PARAMS):
+    """Read every cell in results/cells/; write results/comparison.json (data_gain,
+    model_gain, combined_gain with intervals, verdict), results/effects.csv and
+    reports/compare/{forest,per_seed}.png."""
+    from datacentric.stages import compare as stage
+
+    _run(lambda: stage.main(params))
+
+
+@app.command()
+def curve(params: str = PARAMS):
+    """Read the validated splits and data/audit/label_issues.parquet; write
+    results/cleaning_curve.csv, reports/compare/cleaning_curve.png and metrics/curve.json."""
+    from datacentric.stages import curve as stage
+
+    _run(lambda: stage.main(params))
+
+
+@app.command()
 def featurize(params: str = PARAMS):
     """Read data/validated/{train,test}.parquet; fit on train only; write
     data/features/{train,test}.parquet and models/featurizer.skops."""

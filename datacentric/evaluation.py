@@ -13,6 +13,8 @@ from sklearn.metrics import (
     roc_curve,
 )
 
+from datacentric.columns import LABEL, ROW_ID
+
 
 def score(y_true: np.ndarray, pred_probs: np.ndarray, classes: np.ndarray) -> dict[str, float]:
     """Accuracy, balanced accuracy, macro-F1, log loss and ROC AUC (one-vs-rest for K > 2).
@@ -37,6 +39,17 @@ def score(y_true: np.ndarray, pred_probs: np.ndarray, classes: np.ndarray) -> di
         "log_loss": float(log_loss(y_true, np.clip(pred_probs, 1e-15, 1), labels=classes)),
         "roc_auc": float(auc),
     }
+
+
+def prediction_table(row_ids: pd.Series, y_true: np.ndarray, pred_probs: np.ndarray,
+                     classes: np.ndarray) -> pd.DataFrame:
+    """Per test row: ``row_id``, ``label``, ``predicted``, ``correct`` and ``proba_<class>``."""
+    predicted = classes[pred_probs.argmax(axis=1)]
+    table = pd.DataFrame({ROW_ID: np.asarray(row_ids), LABEL: y_true, "predicted": predicted,
+                          "correct": predicted == np.asarray(y_true)})
+    for k, label in enumerate(classes):
+        table[f"proba_{label}"] = pred_probs[:, k]
+    return table
 
 
 def roc_points(y_true: np.ndarray, pred_probs: np.ndarray, classes: np.ndarray) -> pd.DataFrame:

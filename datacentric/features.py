@@ -55,3 +55,11 @@ def build_featurizer(
         verbose_feature_names_out=True,
     )
     return transformer.set_output(transform="pandas")
+
+
+def featurize_splits(train: pd.DataFrame, test: pd.DataFrame, *, min_category_frequency: int
+                     ) -> tuple[ColumnTransformer, pd.DataFrame, pd.DataFrame]:
+    """Fit the featurizer on ``train`` only; return it and both transformed frames."""
+    featurizer = build_featurizer(*feature_columns(train),
+                                  min_category_frequency=min_category_frequency).fit(train)
+    return featurizer, featurizer.transform(train), featurizer.transform(test)

@@ -48,10 +48,10 @@ AuditModel = Literal["hgb", "logreg", "knn", "rf", "et", "mlp"]
 
 
 class AuditParams(_Section):
-    models: list[AuditModel] = Field(["hgb", "logreg", "et"], min_length=1)
+    models: list[AuditModel] = Field(["hgb", "logreg", "et", "rf"], min_length=1)
     folds: int = Field(5, ge=2)
     repeats: int = Field(1, ge=1)
-    vote_threshold: float = Field(0.5, gt=0, le=1)
+    vote_threshold: float = Field(0.67, gt=0, le=1)
     leakage_threshold: float = Field(0.95, gt=0.5, le=1)
     shared_distance_fraction: float = Field(0.05, ge=0)
 
@@ -103,10 +103,14 @@ class TrainParams(_Section):
 
 
 class CompareParams(_Section):
-    data_arms: list[str] = Field(["raw", "prune", "relabel", "reweight", "reviewed+prune"],
-                                 min_length=1)
-    model_arms: list[str] = Field(["hgb", "mlp"], min_length=1)
+    data_arms: list[str] = Field(["raw", "prune", "relabel", "reweight"], min_length=1)
+    model_arms: list[str] = Field(["hgb", "mlp", "tuned"], min_length=1)
     seeds: list[Annotated[int, Field(ge=0)]] = Field([0, 1, 2, 3, 4], min_length=1)
+    metric: Literal["accuracy"] = "accuracy"
+    tune_trials: int = Field(15, ge=1)
+    bootstrap: int = Field(2000, ge=100)
+    alpha: float = Field(0.05, gt=0, lt=0.5)
+    curve_sizes: list[Annotated[int, Field(ge=0)]] = Field([0, 100, 200, 400], min_length=2)
 
     @field_validator("data_arms")
     @classmethod

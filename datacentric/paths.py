@@ -25,6 +25,12 @@ LEAKAGE = Path("reports/leakage.json")
 DECISIONS = Path("data/review/decisions.csv")
 CLEAN = Path("data/clean")
 
+RESULTS = Path("results")
+CELLS = RESULTS / "cells"
+COMPARISON = RESULTS / "comparison.json"
+EFFECTS = RESULTS / "effects.csv"
+CURVE = RESULTS / "cleaning_curve.csv"
+
 FEATURES = Path("data/features")
 FEATURES_TRAIN = FEATURES / "train.parquet"
 FEATURES_TEST = FEATURES / "test.parquet"

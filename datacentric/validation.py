@@ -232,6 +232,7 @@ def _message(result) -> str:
 _REMOTE = re.compile(
     r"<(script|link|img)\b[^>]*\b(src|href)=\"https?://[^\"]*\"[^>]*>(\s*</script>)?",
     re.IGNORECASE)
+_INLINE_SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", re.IGNORECASE | re.DOTALL)
 _OFFLINE_STYLE = ("<style>body{font-family:system-ui,sans-serif;margin:1.5rem;color:#222}"
                   "table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #ccc;"
                   "padding:.25rem .5rem;vertical-align:top}.collapse{display:block}</style>")
@@ -239,7 +240,8 @@ _OFFLINE_STYLE = ("<style>body{font-family:system-ui,sans-serif;margin:1.5rem;co
 
 def strip_remote_assets(docs_dir: Path) -> None:
     """Make Data Docs open offline: drop every script, stylesheet and image fetched from the
-    network (GX links CDNs and a tracking image) and inline a small stylesheet instead.
+    network (GX links CDNs and a tracking image) and the inline scripts that need them, and
+    inline a small stylesheet instead.
 
     GX fills its index tables with JavaScript from a CDN, so the index also gets a plain list
     of links to every page."""
@@ -247,7 +249,7 @@ def strip_remote_assets(docs_dir: Path) -> None:
     links = "".join(f'<li><a href="{html_escape(p)}">{html_escape(p)}</a></li>'
                     for p in pages if p != "index.html")
     for page in docs_dir.rglob("*.html"):
-        html = _REMOTE.sub("", page.read_text(encoding="utf-8"))
+        html = _INLINE_SCRIPT.sub("", _REMOTE.sub("", page.read_text(encoding="utf-8")))
         html = html.replace("</head>", _OFFLINE_STYLE + "</head>", 1)
         if page == docs_dir / "index.html":
             html = html.replace("<body>", f"<body><h2>Pages</h2><ul>{links}</ul>", 1)

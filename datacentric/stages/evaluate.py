@@ -12,7 +12,7 @@ import pandas as pd
 from datacentric import paths
 from datacentric.columns import LABEL, ROW_ID
 from datacentric.errors import DatacentricError
-from datacentric.evaluation import roc_points, score
+from datacentric.evaluation import prediction_table, roc_points, score
 from datacentric.io import write_json, write_parquet
 from datacentric.models.persist import load_estimator
 from datacentric.stages.train import split_xy
@@ -36,10 +36,7 @@ def main() -> None:
         )
     pred_probs = model.predict_proba(X.to_numpy(np.float32))
     classes = np.asarray(model.classes_)
-    predictions = pd.DataFrame({ROW_ID: test[ROW_ID], LABEL: y,
-                                "predicted": classes[pred_probs.argmax(axis=1)]})
-    for k, label in enumerate(classes):
-        predictions[f"proba_{label}"] = pred_probs[:, k]
+    predictions = prediction_table(test[ROW_ID], y, pred_probs, classes)
 
     write_parquet(predictions, paths.PREDICTIONS)
     write_json(score(y, pred_probs, classes), paths.METRICS / "evaluate.json")

@@ -10,7 +10,7 @@ import pandas as pd
 
 from datacentric import paths
 from datacentric.columns import LABEL, ROW_ID
-from datacentric.features import build_featurizer, feature_columns
+from datacentric.features import feature_columns, featurize_splits
 from datacentric.io import write_json, write_parquet
 from datacentric.models.persist import save_estimator
 from datacentric.params import load_params
@@ -21,14 +21,10 @@ def main(params_path: str = "params.yaml") -> None:
     train = pd.read_parquet(paths.VALIDATED_TRAIN)
     test = pd.read_parquet(paths.VALIDATED_TEST)
     numeric, categorical = feature_columns(train)
-    featurizer = build_featurizer(
-        numeric, categorical, min_category_frequency=params.featurize.min_category_frequency
-    ).fit(train)
-
-    def with_keys(frame: pd.DataFrame) -> pd.DataFrame:
-        return pd.concat([frame[[ROW_ID, LABEL]], featurizer.transform(frame)], axis=1)
-
-    train_features, test_features = with_keys(train), with_keys(test)
+    featurizer, X_train, X_test = featurize_splits(
+        train, test, min_category_frequency=params.featurize.min_category_frequency)
+    train_features = pd.concat([train[[ROW_ID, LABEL]], X_train], axis=1)
+    test_features = pd.concat([test[[ROW_ID, LABEL]], X_test], axis=1)
     write_parquet(train_features, paths.FEATURES_TRAIN)
     write_parquet(test_features, paths.FEATURES_TEST)
     save_estimator(featurizer, paths.FEATURIZER)

@@ -1,0 +1,63 @@
+"""cell: one cell of the head-to-head, a data arm × model arm × seed, trained and evaluated once.
+
+The seed fixes every random choice in the cell (model initialisation, shuffling, the early
+stopping or tuning validation slice), so cells with the same seed are paired. Writes
+results/cells/<data>__<model>__<seed>/{predictions.parquet,metrics.json}.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from datacentric import paths
+from datacentric.columns import LABEL, ROW_ID, WEIGHT
+from datacentric.evaluation import prediction_table, score
+from datacentric.features import featurize_splits
+from datacentric.io import atomic_path
+from datacentric.models.zoo import make_model
+from datacentric.params import Params, load_params
+from datacentric.tuning import tune_hgb
+
+
+def cell_dir(data_arm: str, model_arm: str, seed: int):
+    return paths.CELLS / f"{data_arm}__{model_arm}__{seed}"
+
+
+def fit_arm(model_arm: str, X: np.ndarray, y: np.ndarray, weights: np.ndarray | None,
+            params: Params, seed: int):
+    """A fitted classifier for ``model_arm`` (a zoo model, or ``tuned``) on training rows."""
+    if model_arm == "tuned":
+        model, _ = tune_hgb(X, y, weights, n_trials=params.compare.tune_trials,
+                            random_state=seed)
+        return model
+    return make_model(model_arm, params.train, random_state=seed).fit(X, y, sample_weight=weights)
+
+
+def run_cell(train: pd.DataFrame, test: pd.DataFrame, model_arm: str, params: Params,
+             seed: int) -> pd.DataFrame:
+    """Train on ``train`` (features fitted on it alone) and predict ``test``."""
+    _, X_train, X_test = featurize_splits(
+        train, test, min_category_frequency=params.featurize.min_category_frequency)
+    weights = train[WEIGHT].to_numpy() if WEIGHT in train else None
+    model = fit_arm(model_arm, X_train.to_numpy(np.float32), train[LABEL].to_numpy(), weights,
+                    params, seed)
+    pred_probs = model.predict_proba(X_test.to_numpy(np.float32))
+    return prediction_table(test[ROW_ID], test[LABEL].to_numpy(), pred_probs,
+                            np.asarray(model.classes_))
+
+
+def main(data_arm: str, model_arm: str, seed: int, params_path: str = "params.yaml") -> None:
+    params = load_params(params_path)
+    train = pd.read_parquet(paths.CLEAN / f"{data_arm}.parquet")
+    test = pd.read_parquet(paths.VALIDATED_TEST)
+    predictions = run_cell(train, test, model_arm, params, seed)
+    classes = np.array([c.removeprefix("proba_") for c in predictions.columns
+                        if c.startswith("proba_")])
+    metrics = score(predictions[LABEL].to_numpy(),
+                    predictions[[f"proba_{c}" for c in classes]].to_numpy(), classes)
+    with atomic_path(cell_dir(data_arm, model_arm, seed)) as out:
+        out.mkdir()
+        predictions.to_parquet(out / "predictions.parquet", index=False)
+        pd.Series({"data_arm": data_arm, "model_arm": model_arm, "seed": seed,
+                   "train_rows": len(train), **metrics}).to_json(out / "metrics.json", indent=2)
