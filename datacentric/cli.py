@@ -176,6 +176,15 @@ def curve(params: str = PARAMS):
 
 
 @app.command()
+def report(params: str = PARAMS):
+    """Read the metrics, audit, comparison and curve outputs; write reports/index.html, one
+    self-contained page for the data team (inline figures, no network)."""
+    from datacentric.stages import report as stage
+
+    _run(lambda: stage.main(params))
+
+
+@app.command()
 def featurize(params: str = PARAMS):
     """Read data/validated/{train,test}.parquet; fit on train only; write
     data/features/{train,test}.parquet and models/featurizer.skops."""

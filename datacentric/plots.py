@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import matplotlib
 
@@ -21,15 +22,12 @@ def forest(effects: pd.DataFrame, *, points: float = 100.0) -> Figure:
     labels = [f"{r.data_arm} × {r.model_arm}" + (" (interaction)" if r.contrast == "interaction"
                                                  else "") for r in table.itertuples()]
     fig, ax = plt.subplots(figsize=(7, 0.45 * len(table) + 1.2))
-    y = np.arange(len(table))
-    colours = np.where(table["real"], "#1b7837", "#777777")
-    ax.errorbar(table["effect"] * points, y,
-                xerr=[(table["effect"] - table["low"]) * points,
-                      (table["high"] - table["effect"]) * points],
-                fmt="none", ecolor=colours, capsize=3)
-    ax.scatter(table["effect"] * points, y, c=colours, zorder=3)
+    for y, row in enumerate(table.itertuples()):
+        colour = "#1b7837" if row.real else "#777777"
+        ax.errorbar(row.effect * points, y, fmt="o", color=colour, capsize=3,
+                    xerr=[[(row.effect - row.low) * points], [(row.high - row.effect) * points]])
     ax.axvline(0, color="black", linewidth=0.8)
-    ax.set_yticks(y, labels)
+    ax.set_yticks(np.arange(len(table)), labels)
     ax.set_xlabel("change in accuracy vs reference (points, 95% interval)")
     fig.tight_layout()
     return fig
@@ -83,10 +81,10 @@ def heatmap(matrix: pd.DataFrame, *, row: str, column: str, value: str, title: s
 def to_svg(fig: Figure) -> str:
     """The figure as an inline SVG string (no external references); closes the figure."""
     buffer = io.StringIO()
-    fig.savefig(buffer, format="svg")
+    fig.savefig(buffer, format="svg", metadata={"Date": None})
     plt.close(fig)
     text = buffer.getvalue()
-    return text[text.index("<svg"):]
+    return re.sub(r"<metadata>.*?</metadata>", "", text[text.index("<svg"):], flags=re.DOTALL)
 
 
 def save_png(fig: Figure, path) -> None:

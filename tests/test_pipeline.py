@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 
 import pandas as pd
 import pytest
@@ -13,6 +14,10 @@ from helpers import commit_all, make_project, run, set_params
 from datacentric.dataset import assign_row_ids, normalise
 
 pytestmark = pytest.mark.slow
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +29,9 @@ def project(tmp_path_factory):
     set_params(project, {"data": {"source": "data/raw/sample.csv", "target": "target"},
                          "validate": {"suite": "sample"},
                          "audit": {"models": ["hgb", "logreg"], "folds": 3},
-                         "compare": {"data_arms": ["raw", "prune", "reviewed+prune"]},
+                         "compare": {"data_arms": ["raw", "prune", "reviewed+prune"],
+                                     "model_arms": ["logreg", "hgb"], "seeds": [0, 1],
+                                     "curve_sizes": [0, 20, 40], "bootstrap": 200},
                          "train": {"model": "mlp", "torch": {"max_epochs": 5}}})
     run(["dvc", "repro", "ingest"], project)
     run(["datacentric", "suite", "init"], project)
@@ -92,6 +99,43 @@ def test_critical_failure_stops_repro_and_writes_no_validated_rows(project, tmp_
     assert result.returncode != 0
     assert "expect_table_columns_to_match_set" in result.stdout + result.stderr
     assert not (copy / "data/validated/train.parquet").exists()
+
+
+def test_comparison_is_a_dvc_metric_with_a_verdict(project):
+    comparison = json.loads((project / "results/comparison.json").read_text())
+    for name in ("data_gain", "model_gain", "combined_gain", "interaction"):
+        assert comparison[f"{name}_low"] <= comparison[name] <= comparison[f"{name}_high"]
+    assert "accuracy" in comparison["verdict"]
+    shown = run(["dvc", "exp", "show", "--csv"], project).stdout
+    assert "data_gain" in shown.splitlines()[0] and "model_gain" in shown.splitlines()[0]
+    cells = sorted(p.name for p in (project / "results/cells").iterdir() if p.is_dir())
+    assert len(cells) == 3 * 2 * 2 and "prune__hgb__1" in cells
+
+
+def test_report_opens_in_chromium_with_every_section(project, tmp_path):
+    playwright = pytest.importorskip("playwright.sync_api")
+    report = project / "reports/index.html"
+    html = report.read_text()
+    for remote in ('src="http', "src='http", 'href="http', "url(http", "@import"):
+        assert remote not in html
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        errors, requests = [], []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(report.as_uri())
+        for section in ("dataset", "validation", "label-issues", "other-issues", "noise",
+                        "head-to-head", "cleaning-curve", "model", "act"):
+            assert page.locator(f"section#{section} h2").is_visible(), section
+        assert page.locator("figure svg").count() >= 5
+        assert "accuracy" in page.locator(".verdict").inner_text()
+        page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+        browser.close()
+    assert errors == []
+    assert all(url.startswith("file://") for url in requests)
+    assert (tmp_path / "report.png").stat().st_size > 10_000
 
 
 def test_second_repro_does_nothing(project):

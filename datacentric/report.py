@@ -1,0 +1,46 @@
+"""The data team's report: one self-contained HTML page (inline SVG figures, inline CSS, no
+scripts, no network). Every value taken from the data is HTML-escaped by the template engine."""
+
+from __future__ import annotations
+
+import jinja2
+import pandas as pd
+
+from datacentric.review import neutralise_formulas
+
+OTHER_ISSUES = {
+    "outlier": "rows unlike the others in feature space; check for entry errors",
+    "near_duplicate": "rows (almost) identical to another training row",
+    "class_imbalance": "rows of a class much rarer than the others",
+    "non_iid": "the file's row order carries a pattern (sorted or drifting data)",
+}
+
+
+def table_rows(frame: pd.DataFrame, *, limit: int = 25, digits: int = 3
+               ) -> tuple[list[str], list[list[str]]]:
+    """Column names and up to ``limit`` rows as display strings (numbers rounded)."""
+    head = frame.head(limit)
+    rows = [[f"{v:.{digits}g}" if isinstance(v, float) else ("" if v is None else str(v))
+             for v in record] for record in head.itertuples(index=False)]
+    return [str(c) for c in head.columns], rows
+
+
+def points(share: float) -> str:
+    """A share as signed percentage points, e.g. ``+2.1``."""
+    return f"{share * 100:+.1f}"
+
+
+def render(context: dict) -> str:
+    """Render the report template with ``context``; autoescaping is on."""
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("datacentric", "templates"),
+        autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
+        undefined=jinja2.StrictUndefined,
+    )
+    return environment.get_template("report.html.j2").render(**context)
+
+
+def review_preview(sheet: pd.DataFrame, *, limit: int = 20) -> tuple[list[str], list[list[str]]]:
+    """The first rows of the review sheet for the page (formula cells stay neutralised)."""
+    return table_rows(neutralise_formulas(sheet.drop(columns=["decision"], errors="ignore")),
+                      limit=limit)

@@ -1,0 +1,132 @@
+"""report: write reports/index.html, the page the data team reads."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from datacentric import paths
+from datacentric.columns import LABEL
+from datacentric.io import write_text
+from datacentric.params import load_params
+from datacentric.plots import cleaning_curve, forest, heatmap, per_seed, to_svg
+from datacentric.report import OTHER_ISSUES, points, render, review_preview, table_rows
+
+
+def _json(path: Path) -> dict:
+    return json.loads(Path(path).read_text())
+
+
+def _git_revision() -> str:
+    result = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                            text=True)
+    return result.stdout.strip() or "not a git checkout"
+
+
+def _hashes(source: str) -> list[tuple[str, str]]:
+    lock_file = Path("dvc.lock")
+    lock = yaml.safe_load(lock_file.read_text()) if lock_file.exists() else {"stages": {}}
+    ingest = lock["stages"].get("ingest", {})
+    return [(d["path"], d.get("md5", "")) for d in ingest.get("deps", []) + ingest.get("outs", [])
+            if d["path"].startswith("data/")] or [(source, "not yet recorded")]
+
+
+def _dataset(params, ingest: dict) -> dict:
+    hashes = _hashes(params.data.source)
+    raw = dict(hashes).get(params.data.source, "not yet recorded")
+    return {"source": params.data.source, "target": params.data.target, "rows": ingest["rows"],
+            "train_rows": ingest["train_rows"], "test_rows": ingest["test_rows"],
+            "classes": ingest["classes"], "flipped": ingest["flipped_labels"],
+            "hashes": hashes, "raw_md5": raw, "git_revision": _git_revision(),
+            "params": yaml.safe_dump(params.model_dump(by_alias=True), sort_keys=False)}
+
+
+def _validation(params) -> dict:
+    summary = _json(paths.METRICS / "validate.json")
+    quarantine = pd.read_parquet(paths.QUARANTINE)
+    columns, rows = table_rows(quarantine, limit=30)
+    return {"suite": params.validation.suite, "drift_warnings": summary["drift_warnings"],
+            "splits": [{"name": name, **summary[name]} for name in ("train", "test")],
+            "quarantine": rows, "quarantine_columns": columns}
+
+
+def _audit(train_rows: int) -> dict:
+    audit = _json(paths.METRICS / "audit.json")
+    leakage = _json(paths.LEAKAGE)
+    columns, rows = review_preview(pd.read_csv(paths.REVIEW_SHEET, dtype=str,
+                                               keep_default_na=False))
+    leaks = [c for c in leakage["columns"] if c["leaks"]]
+    truth = audit.get("vs_truth")
+    return {
+        "label_issues": audit["train"]["label_issues"],
+        "label_issue_share": f"{audit['train']['label_issues'] / max(train_rows, 1):.1%}",
+        "noise_rate": f"{audit['train']['estimated_noise_rate']:.1%}",
+        "test_label_issues": audit["test"]["label_issues"],
+        "vs_truth": {k: f"{v:.3f}" for k, v in truth.items()} if truth else None,
+        "top_columns": columns, "top_rows": rows,
+        "other": [{"name": name, "rows": audit["train"].get(name, 0), "meaning": meaning}
+                  for name, meaning in OTHER_ISSUES.items()],
+        "leaking": [f"{c['column']} ({c['balanced_accuracy']:.3f})" for c in leaks],
+        "top_leak": (f"{leakage['columns'][0]['column']}, balanced accuracy "
+                     f"{leakage['columns'][0]['balanced_accuracy']:.3f}"
+                     if leakage["columns"] else "none"),
+        "shared": audit["test"]["shared_with_train"],
+        "noise_by_class": [(k, f"{v:.1%}") for k, v in audit["noise_rate_by_class"].items()],
+    }
+
+
+def _compare(comparison: dict, effects: pd.DataFrame, curve: dict) -> tuple[dict, dict]:
+    rows = [{"data_arm": e.data_arm, "model_arm": e.model_arm, "contrast": e.contrast,
+             "effect": points(e.effect), "interval": f"{points(e.low)} to {points(e.high)}",
+             "p": f"{e.p_adjusted:.3f}", "real": "yes" if e.real else "no"}
+            for e in effects.itertuples()]
+    summary = (f"Removing the {curve['rows_removed']} rows the audit ranks first changed "
+               f"accuracy by {curve['gain_per_100_rows'] :+.2f} points per hundred rows "
+               f"(95% interval {curve['gain_per_100_rows_low']:+.2f} to "
+               f"{curve['gain_per_100_rows_high']:+.2f}); against removing as many random "
+               f"rows, {points(curve['audit_minus_random'])} points (interval "
+               f"{points(curve['audit_minus_random_low'])} to "
+               f"{points(curve['audit_minus_random_high'])}). Compare it with the model "
+               f"arms above: {points(comparison['model_gain'])} points for "
+               f"'{comparison['best_model_arm']}'.")
+    return {"verdict": comparison["verdict"], "effects": rows}, {"summary": summary}
+
+
+def main(params_path: str = "params.yaml") -> None:
+    params = load_params(params_path)
+    ingest = _json(paths.METRICS / "ingest.json")
+    comparison = _json(paths.COMPARISON)
+    effects = pd.read_csv(paths.EFFECTS)
+    curve_table = pd.read_csv(paths.CURVE)
+    predictions = pd.read_parquet(paths.PREDICTIONS)
+    noise = pd.DataFrame(_json(paths.NOISE_MATRIX)["matrix"])
+    seed_scores = pd.DataFrame(
+        [{"cell": f"{e.data_arm} × {e.model_arm}", "seed": s, "score": v}
+         for e in effects[effects["contrast"] == "vs reference"].itertuples()
+         for s, v in zip(params.compare.seeds, json.loads(e.per_seed), strict=True)])
+    compare, curve = _compare(comparison, effects, _json(paths.METRICS / "curve.json"))
+    context = {
+        "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "dataset": _dataset(params, ingest),
+        "validation": _validation(params),
+        "audit": _audit(ingest["train_rows"]),
+        "compare": compare, "curve": curve,
+        "model": {"metrics": [(k, f"{v:.3f}") for k, v in
+                              _json(paths.METRICS / "evaluate.json").items()]},
+        "classes": sorted(predictions[LABEL].unique()),
+        "figures": {
+            "noise_matrix": to_svg(heatmap(noise, row="given_label", column="true_label",
+                                           value="share", title="estimated joint")),
+            "forest": to_svg(forest(effects.assign(real=effects["real"].astype(bool)))),
+            "per_seed": to_svg(per_seed(seed_scores)) if len(seed_scores) else "",
+            "curve": to_svg(cleaning_curve(curve_table)),
+            "confusion": to_svg(heatmap(predictions.assign(rows=1), row=LABEL,
+                                        column="predicted", value="rows", title="test rows")),
+        },
+    }
+    write_text(render(context), paths.REPORTS / "index.html")
