@@ -80,11 +80,14 @@ def compare_cells(scores: dict[Cell, np.ndarray], *, reference: Cell, n_boot: in
 def _phrase(name: str, arm: str, summary: dict, points: float) -> str:
     effect, low, high = (summary[name] * points, summary[f"{name}_low"] * points,
                          summary[f"{name}_high"] * points)
-    judged = ("a real difference" if summary[f"{name}_real"]
-              else "within seed and test-set noise (the interval contains zero or does not "
-                   "survive the correction for multiple comparisons)")
+    if summary[f"{name}_real"]:
+        judged = "a real difference"
+    elif low > 0 or high < 0:
+        judged = "not significant once corrected for the number of comparisons"
+    else:
+        judged = "the interval contains zero, so it is not distinguishable from noise"
     return (f"{arm} changed accuracy by {effect:+.1f} points (95% interval {low:+.1f} to "
-            f"{high:+.1f}), {judged}")
+            f"{high:+.1f}; {judged})")
 
 
 def verdict(summary: dict, *, n_seeds: int, n_rows: int) -> str:

@@ -7,6 +7,7 @@ target, so an interrupted stage leaves the old output or none, never a half-writ
 from __future__ import annotations
 
 import csv
+import glob
 import json
 import os
 import shutil
@@ -32,6 +33,8 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    for stale in path.parent.glob(f".{glob.escape(path.name)}.*"):  # left by a killed run
+        shutil.rmtree(stale, ignore_errors=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent)) / path.name
     try:
         yield tmp

@@ -25,6 +25,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
+from sklearn.svm import SVC
 
 from datacentric.columns import LABEL
 from datacentric.errors import DatacentricError
@@ -39,6 +40,7 @@ AUDIT_MODELS: dict[str, Callable[[int], ClassifierMixin]] = {
                                               random_state=seed),
     "et": lambda seed: ExtraTreesClassifier(n_estimators=200, min_samples_leaf=2, n_jobs=-1,
                                             random_state=seed),
+    "svc": lambda seed: SVC(probability=True, random_state=seed),
     "mlp": lambda seed: TorchClassifier("mlp", max_epochs=50, random_state=seed),
 }
 

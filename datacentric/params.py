@@ -44,7 +44,7 @@ class ValidateParams(_Section):
     null_margin: float = Field(0.05, ge=0, le=1)
 
 
-AuditModel = Literal["hgb", "logreg", "knn", "rf", "et", "mlp"]
+AuditModel = Literal["hgb", "logreg", "knn", "rf", "et", "svc", "mlp"]
 
 
 class AuditParams(_Section):

@@ -4,6 +4,7 @@ scripts, no network). Every value taken from the data is HTML-escaped by the tem
 from __future__ import annotations
 
 import jinja2
+import numpy as np
 import pandas as pd
 
 from datacentric.review import neutralise_formulas
@@ -20,7 +21,8 @@ def table_rows(frame: pd.DataFrame, *, limit: int = 25, digits: int = 3
                ) -> tuple[list[str], list[list[str]]]:
     """Column names and up to ``limit`` rows as display strings (numbers rounded)."""
     head = frame.head(limit)
-    rows = [[f"{v:.{digits}g}" if isinstance(v, float) else ("" if v is None else str(v))
+    rows = [["" if v is None or (isinstance(v, float) and np.isnan(v)) else
+             f"{v:.{digits}g}" if isinstance(v, float) else str(v)
              for v in record] for record in head.itertuples(index=False)]
     return [str(c) for c in head.columns], rows
 

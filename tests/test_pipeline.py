@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
+import signal
+import subprocess
+import time
 
 import pandas as pd
 import pytest
@@ -157,6 +161,24 @@ def test_same_seed_gives_identical_metrics(project):
     before = _metrics(project)
     run(["dvc", "repro", "-f"], project)
     assert _metrics(project) == before
+
+
+@pytest.mark.parametrize("signal_number", [signal.SIGINT, signal.SIGKILL])
+def test_interrupted_training_recovers_with_the_same_metrics(project, signal_number):
+    before = _metrics(project)
+    process = subprocess.Popen(["dvc", "repro", "-f", "train"], cwd=project, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               start_new_session=True)
+    for line in process.stdout:
+        if "Running stage 'train'" in line:
+            break
+    time.sleep(1.5)
+    os.killpg(process.pid, signal_number)
+    process.wait(timeout=60)
+    assert process.returncode != 0
+    run(["dvc", "repro"], project)
+    assert _metrics(project) == before
+    assert not list((project / "models").glob(".classifier.*"))
 
 
 def test_editing_decisions_reruns_clean_and_nothing_before_it(project):

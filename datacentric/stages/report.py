@@ -58,8 +58,7 @@ def _validation(params) -> dict:
 def _audit(train_rows: int) -> dict:
     audit = _json(paths.METRICS / "audit.json")
     leakage = _json(paths.LEAKAGE)
-    columns, rows = review_preview(pd.read_csv(paths.REVIEW_SHEET, dtype=str,
-                                               keep_default_na=False))
+    columns, rows = review_preview(pd.read_csv(paths.REVIEW_SHEET, dtype={"row_id": str}))
     leaks = [c for c in leakage["columns"] if c["leaks"]]
     truth = audit.get("vs_truth")
     return {
@@ -86,9 +85,9 @@ def _compare(comparison: dict, effects: pd.DataFrame, curve: dict) -> tuple[dict
              "p": f"{e.p_adjusted:.3f}", "real": "yes" if e.real else "no"}
             for e in effects.itertuples()]
     summary = (f"Removing the {curve['rows_removed']} rows the audit ranks first changed "
-               f"accuracy by {curve['gain_per_100_rows'] :+.2f} points per hundred rows "
-               f"(95% interval {curve['gain_per_100_rows_low']:+.2f} to "
-               f"{curve['gain_per_100_rows_high']:+.2f}); against removing as many random "
+               f"accuracy by {points(curve['gain_per_100_rows'])} points per hundred rows "
+               f"(95% interval {points(curve['gain_per_100_rows_low'])} to "
+               f"{points(curve['gain_per_100_rows_high'])}); against removing as many random "
                f"rows, {points(curve['audit_minus_random'])} points (interval "
                f"{points(curve['audit_minus_random_low'])} to "
                f"{points(curve['audit_minus_random_high'])}). Compare it with the model "
