@@ -7,7 +7,8 @@ digits, and a synthetic mixed-type table; symmetric and class-conditional noise 
 20% of the labels. Prints precision, recall, F1 and PR-AUC per cell, the mean F1 gain, the
 audit's time against plain fits of the same models, and writes bench/results/audit.json.
 
-    python bench/audit_recipes.py [--models hgb,logreg,et,rf] [--vote-threshold 0.67] [--seeds 0 1]
+    python bench/audit_recipes.py [--models hgb,logreg,et,rf] [--vote-threshold 0.67]
+                                  [--seeds 0 1]
 """
 # ruff: noqa: I001  (datacentric must load before sklearn: it sets the OpenMP wait policy)
 
