@@ -52,40 +52,55 @@ def _score_against_truth(table: pd.DataFrame, truth: pd.DataFrame) -> dict[str, 
             "pr_auc": average_precision_score(merged[IS_FLIPPED], -merged["label_score"])}
 
 
+def _label_tables(train: pd.DataFrame, test: pd.DataFrame, audit: AuditParams, seed: int,
+                  min_frequency: int):
+    """The vote tables of the training rows (out of fold) and of the test rows (models fitted
+    on all training rows), the out-of-fold ensemble probabilities and the classes."""
+    classes = check_classes(train[LABEL], n_splits=audit.folds)
+    runs = [out_of_fold_pred_probs(train, model=name, n_splits=audit.folds,
+                                   random_state=seed + repeat,
+                                   min_category_frequency=min_frequency)
+            for repeat in range(audit.repeats) for name in audit.models]
+    train_table = vote_label_issues(train[LABEL].to_numpy(), runs, classes,
+                                    vote_threshold=audit.vote_threshold)
+    test_table = vote_label_issues(test[LABEL].to_numpy(),
+                                   _test_runs(train, test, audit, seed, min_frequency), classes,
+                                   vote_threshold=audit.vote_threshold)
+    return train_table, test_table, np.mean(runs, axis=0), classes
+
+
+def _data_checks(train: pd.DataFrame, test: pd.DataFrame, ensemble: np.ndarray,
+                 audit: AuditParams, seed: int, min_frequency: int):
+    """Datalab's per-row table (near-duplicates named by row_id) and counts, the test rows
+    shared with training rows, and the single-column leakage table."""
+    featurizer = build_featurizer(*feature_columns(train), min_category_frequency=min_frequency)
+    X_train = featurizer.fit_transform(train).to_numpy(np.float64)
+    X_test = featurizer.transform(test).to_numpy(np.float64)
+    datalab, counts = datalab_issues(X_train, train[LABEL].to_numpy(), ensemble)
+    first = datalab.pop("near_duplicate_of").to_numpy()
+    datalab["near_duplicate_of"] = np.where(first >= 0, train[ROW_ID].to_numpy()[first], None)
+    shared = shared_rows(X_train, X_test, train[ROW_ID], test[ROW_ID],
+                         distance_fraction=audit.shared_distance_fraction)
+    leakage = single_column_leakage(train, random_state=seed)
+    leakage["leaks"] = leakage["balanced_accuracy"] >= audit.leakage_threshold
+    return datalab, counts, shared, leakage
+
+
 def main(params_path: str = "params.yaml") -> None:
     params = load_params(params_path)
     audit, seed = params.audit, params.base.seed
     min_frequency = params.featurize.min_category_frequency
     train = pd.read_parquet(paths.VALIDATED_TRAIN)
     test = pd.read_parquet(paths.VALIDATED_TEST)
-    classes = check_classes(train[LABEL], n_splits=audit.folds)
-
-    runs = [out_of_fold_pred_probs(train, model=name, n_splits=audit.folds,
-                                   random_state=seed + repeat,
-                                   min_category_frequency=min_frequency)
-            for repeat in range(audit.repeats) for name in audit.models]
-    ensemble = np.mean(runs, axis=0)
-    labels = train[LABEL].to_numpy()
-    train_table = vote_label_issues(labels, runs, classes, vote_threshold=audit.vote_threshold)
     # the validation suite keeps test labels inside the training label set; a class that lost
     # all its training rows to quarantine cannot be audited on the test side
-    test = test[test[LABEL].isin(classes)].reset_index(drop=True)
-    test_table = vote_label_issues(test[LABEL].to_numpy(),
-                                   _test_runs(train, test, audit, seed, min_frequency), classes,
-                                   vote_threshold=audit.vote_threshold)
+    test = test[test[LABEL].isin(train[LABEL].unique())].reset_index(drop=True)
+    train_table, test_table, ensemble, classes = _label_tables(train, test, audit, seed,
+                                                               min_frequency)
+    datalab, datalab_counts, shared, leakage = _data_checks(train, test, ensemble, audit, seed,
+                                                            min_frequency)
 
-    featurizer = build_featurizer(*feature_columns(train), min_category_frequency=min_frequency)
-    X_train = featurizer.fit_transform(train).to_numpy(np.float64)
-    X_test = featurizer.transform(test).to_numpy(np.float64)
-    datalab, datalab_counts = datalab_issues(X_train, labels, ensemble)
-    shared = shared_rows(X_train, X_test, train[ROW_ID], test[ROW_ID],
-                         distance_fraction=audit.shared_distance_fraction)
-    leakage = single_column_leakage(train, random_state=seed)
-    leaking = leakage[leakage["balanced_accuracy"] >= audit.leakage_threshold]
-
-    first = datalab.pop("near_duplicate_of").to_numpy()
-    datalab["near_duplicate_of"] = np.where(first >= 0, train[ROW_ID].to_numpy()[first], None)
-    train_issues = pd.concat([train[[ROW_ID]].assign(split="train", given_label=labels),
+    train_issues = pd.concat([train[[ROW_ID]].assign(split="train", given_label=train[LABEL]),
                               train_table, datalab], axis=1)
     test_issues = pd.concat([test[[ROW_ID]].assign(split="test", given_label=test[LABEL]),
                              test_table], axis=1)
@@ -94,7 +109,7 @@ def main(params_path: str = "params.yaml") -> None:
     for name in [c for c in issues.columns if c.startswith("is_")]:
         issues[name] = issues[name].astype("boolean").fillna(False).astype(bool)
 
-    matrix = noise_matrix(labels, ensemble, classes)
+    matrix = noise_matrix(train[LABEL].to_numpy(), ensemble, classes)
     mislabelled = matrix["given_label"] != matrix["true_label"]
     metrics = {
         "train": {"label_issues": int(train_table["is_label_issue"].sum()), **datalab_counts,
@@ -102,12 +117,12 @@ def main(params_path: str = "params.yaml") -> None:
         "test": {"label_issues": int(test_table["is_label_issue"].sum()),
                  "shared_with_train": int(test_issues["is_shared_issue"].sum())},
         "noise_rate_by_class": noise_rates(matrix).round(6).to_dict(),
-        "leaking_columns": len(leaking),
+        "leaking_columns": int(leakage["leaks"].sum()),
     }
     truth = pd.read_parquet(paths.LABEL_TRUTH)
     if truth[IS_FLIPPED].any():
         metrics["vs_truth"] = _score_against_truth(train_issues, truth)
-    for row in leaking.itertuples():
+    for row in leakage[leakage["leaks"]].itertuples():
         typer.echo(f"critical: column '{row.column}' alone predicts the label "
                    f"(balanced accuracy {row.balanced_accuracy:.3f}); it likely leaks.", err=True)
 
@@ -117,7 +132,6 @@ def main(params_path: str = "params.yaml") -> None:
     # test rows are reported in label_issues.parquet but never offered for relabelling
     write_csv(review_sheet(train_issues, train), paths.REVIEW_SHEET)
     write_json({"matrix": matrix.to_dict("records")}, paths.NOISE_MATRIX)
-    write_json({"columns": leakage.assign(leaks=leakage["balanced_accuracy"]
-                                          >= audit.leakage_threshold).to_dict("records"),
-                "shared_rows": shared.to_dict("records")}, paths.LEAKAGE)
+    write_json({"columns": leakage.to_dict("records"), "shared_rows": shared.to_dict("records")},
+               paths.LEAKAGE)
     write_json(metrics, paths.METRICS / "audit.json")
