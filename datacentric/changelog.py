@@ -43,9 +43,8 @@ def diff_rows(before: pd.DataFrame, after: pd.DataFrame, *, reasons: pd.Series |
     rows += [{ROW_ID: r, "change": "removed", "detail": ""} for r in removed
              if r not in paired_removed]
     table = pd.DataFrame(rows, columns=[ROW_ID, "change", "detail"])
-    looked_up = table[ROW_ID].map(reasons) if reasons is not None else None
-    table["reason"] = looked_up.fillna(default_reason) if looked_up is not None \
-        else default_reason
+    known = reasons if reasons is not None else pd.Series(dtype=object)
+    table["reason"] = table[ROW_ID].map(known).fillna(default_reason)
     return table.sort_values(["change", ROW_ID], ignore_index=True)[CHANGELOG_COLUMNS]
 
 

@@ -25,11 +25,12 @@ def read_decisions(path: Path = paths.DECISIONS) -> pd.DataFrame:
 def merge(sheet_path: Path, reviewer: str | None = None) -> None:
     train = pd.read_parquet(paths.VALIDATED_TRAIN, columns=[ROW_ID, LABEL])
     sheet = read_table(sheet_path).astype(object)
+    existing = read_decisions()
     merged = merge_decisions(
-        sheet, read_decisions(), known_ids=set(train[ROW_ID]), classes=set(train[LABEL]),
+        sheet, existing, known_ids=set(train[ROW_ID]), classes=set(train[LABEL]),
         reviewer=reviewer or getpass.getuser(),
         decided_at=datetime.now(UTC).isoformat(timespec="seconds"), source=str(sheet_path))
-    added = len(merged) - len(read_decisions())
+    added = len(merged) - len(existing)
     write_csv(merged, paths.DECISIONS)
     typer.echo(f"{paths.DECISIONS}: {added} new decisions merged ({len(merged)} in all); "
                f"`dvc repro` applies them.")
