@@ -38,7 +38,6 @@ def normalise(frame: pd.DataFrame, *, target: str, source: str = "data") -> pd.D
         column = frame[name].reset_index(drop=True)
         if name != target and _is_numeric(column):
             out[name] = pd.to_numeric(column, errors="coerce").astype("float64")
-            out[name] = out[name].where(np.isfinite(out[name]))
         else:
             out[name] = _as_strings(column)
     labels = out.pop(target)

@@ -10,6 +10,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
 from datacentric.columns import IS_FLIPPED, LABEL, ROW_ID, TRUE_LABEL, WEIGHT
+from datacentric.errors import DatacentricError
 
 NON_FEATURES = (ROW_ID, LABEL, TRUE_LABEL, IS_FLIPPED, WEIGHT)
 
@@ -20,6 +21,23 @@ def feature_columns(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
     numeric = [c for c in names if pd.api.types.is_float_dtype(frame[c])]
     categorical = [c for c in names if c not in numeric]
     return numeric, categorical
+
+
+def require_finite(frame: pd.DataFrame, *, what: str) -> None:
+    """Refuse infinite values in numeric feature columns, which no imputer or model accepts.
+
+    Raises
+    ------
+    DatacentricError
+        Naming ``what``, the first such column and its count.
+    """
+    numeric, _ = feature_columns(frame)
+    counts = np.isinf(frame[numeric]).sum()
+    bad = counts[counts > 0]
+    if len(bad):
+        raise DatacentricError(
+            f"{what}: column '{bad.index[0]}' has {int(bad.iloc[0])} infinite values; add a "
+            f"range expectation to the suite so that validation quarantines those rows.")
 
 
 def _to_object(frame: pd.DataFrame) -> pd.DataFrame:
@@ -59,7 +77,15 @@ def build_featurizer(
 
 def featurize_splits(train: pd.DataFrame, test: pd.DataFrame, *, min_category_frequency: int
                      ) -> tuple[ColumnTransformer, pd.DataFrame, pd.DataFrame]:
-    """Fit the featurizer on ``train`` only; return it and both transformed frames."""
+    """Fit the featurizer on ``train`` only; return it and both transformed frames.
+
+    Raises
+    ------
+    DatacentricError
+        When either frame holds infinite values (see :func:`require_finite`).
+    """
+    require_finite(train, what="training rows")
+    require_finite(test, what="test rows")
     featurizer = build_featurizer(*feature_columns(train),
                                   min_category_frequency=min_category_frequency).fit(train)
     return featurizer, featurizer.transform(train), featurizer.transform(test)

@@ -8,7 +8,7 @@ import pandas as pd
 from scipy.stats import ks_2samp
 
 from datacentric.columns import LABEL, ROW_ID
-from datacentric.validation import ValidationOutcome
+from datacentric.validation import ExpectationOutcome, ValidationOutcome
 
 SEVERITIES = ("critical", "warning", "info")
 
@@ -31,17 +31,19 @@ def critical_failures(outcome: ValidationOutcome, quarantined: int, *, n_rows: i
                       max_quarantine_fraction: float) -> list[str]:
     """Human-readable critical problems: each failed critical expectation with its column and
     count, plus a quarantine above ``max_quarantine_fraction`` of the rows."""
-    problems = [
-        f"{o.expectation} on column '{o.column}' ({o.unexpected_count} unexpected"
-        f"{'; ' + o.message if o.message else ''})" if o.column else
-        f"{o.expectation} ({o.message or 'failed'})"
-        for o in outcome.failed("critical")
-    ]
+    problems = [_describe(o) for o in outcome.failed("critical")]
     if n_rows and quarantined / n_rows > max_quarantine_fraction:
         problems.append(
             f"{quarantined} of {n_rows} rows quarantined, above the tolerated "
             f"{max_quarantine_fraction:.1%} (validate.max_quarantine_fraction)")
     return problems
+
+
+def _describe(failure: ExpectationOutcome) -> str:
+    where = f" on column '{failure.column}'" if failure.column else ""
+    count = f"{failure.unexpected_count} unexpected" if failure.unexpected_count else ""
+    details = "; ".join(d for d in (count, failure.message) if d) or "failed"
+    return f"{failure.expectation}{where} ({details})"
 
 
 def summarise(outcome: ValidationOutcome, quarantined: int) -> dict[str, int]:

@@ -3,11 +3,14 @@
 Pipeline mode writes data/validated/{train,test}.parquet (rows not quarantined),
 data/validated/quarantine.parquet (each quarantined row, its split and reasons),
 reports/data_docs/ (Data Docs), reports/drift.json and metrics/validate.json. A critical
-failure prints each failing expectation, writes the Data Docs for diagnosis, and exits 1.
+failure exits 1 naming each failing expectation, changes none of those outputs, and writes
+the failed run's Data Docs to reports/failed_data_docs/ for diagnosis.
 """
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -36,16 +39,17 @@ def _check(validator: Validator, frame: pd.DataFrame, batch: str, params: Params
 def _print_report(outcome: ValidationOutcome, quarantined: pd.DataFrame) -> None:
     failed = [o for o in outcome.outcomes if not o.success]
     typer.echo(f"[{outcome.batch}] {len(outcome.outcomes)} expectations, {len(failed)} failed, "
-               f"{len(quarantined)} rows quarantined", err=True)
+               f"{len(quarantined)} rows quarantined")
     for o in failed:
         action = "quarantined" if o.quarantines else o.severity
-        typer.echo(f"  {action:11} {o.reason}: {o.unexpected_count} unexpected", err=True)
+        typer.echo(f"  {action:11} {o.reason}: {o.unexpected_count} unexpected")
 
 
-def _stop(problems: list[str]) -> None:
+def _stop(problems: list[str], docs: Path) -> None:
     if problems:
         raise DatacentricError(
-            f"validation failed on {len(problems)} critical check(s): " + "; ".join(problems) + ".")
+            f"validation failed on {len(problems)} critical check(s): " + "; ".join(problems)
+            + f"; Data Docs of this run: {docs / 'index.html'}.")
 
 
 def main(params_path: str = "params.yaml") -> None:
@@ -53,12 +57,18 @@ def main(params_path: str = "params.yaml") -> None:
     suite = read_suite(paths.GX_DIR, params.validation.suite)
     train = pd.read_parquet(paths.PREPARED_TRAIN)
     test = pd.read_parquet(paths.PREPARED_TEST)
-    with atomic_path(paths.DATA_DOCS) as docs:
-        validator = Validator(suite, docs_dir=docs)
+    paths.REPORTS.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".validate.", dir=paths.REPORTS) as scratch:
+        validator = Validator(suite, docs_dir=Path(scratch))
         train_outcome, train_q, problems = _check(validator, train, "train", params)
         test_outcome, test_q, test_problems = _check(validator, test, "test", params)
+        problems += test_problems
         validator.build_docs()
-    _stop(problems + test_problems)
+        published = paths.FAILED_DATA_DOCS if problems else paths.DATA_DOCS
+        with atomic_path(published) as docs:
+            shutil.copytree(scratch, docs)
+    _stop(problems, published)
+    shutil.rmtree(paths.FAILED_DATA_DOCS, ignore_errors=True)
 
     shift = drift(train, test, threshold=params.validation.drift_threshold)
     quarantine = pd.concat([train_q, test_q], ignore_index=True).merge(
@@ -81,7 +91,7 @@ def check_batch(path: Path, params_path: str = "params.yaml") -> None:
     with atomic_path(paths.BATCH_DOCS) as docs:
         validator = Validator(suite, docs_dir=docs)
         _, quarantined, problems = _check(validator, frame, path.stem, params)
-        index = validator.build_docs()
-    typer.echo(f"Data Docs: {paths.BATCH_DOCS / index.name}", err=True)
-    _stop(problems)
+        validator.build_docs()
+    typer.echo(f"Data Docs: {paths.BATCH_DOCS / 'index.html'}")
+    _stop(problems, paths.BATCH_DOCS)
     typer.echo(f"{path}: passed; {len(quarantined)} of {len(frame)} rows would be quarantined.")

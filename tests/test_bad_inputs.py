@@ -1,0 +1,300 @@
+"""A battery of bad inputs across the stages, each run through the real command line.
+
+Every case states its expected outcome: either exit 1 with one sentence naming the file,
+column or key, and not a single byte of any output changed (nothing half-written, no stray
+temporary files); or documented handling, which the case checks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from conftest import make_mixed_frame
+from helpers import ROOT, run, set_params
+
+SOURCE = "data/in.csv"
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory) -> Path:
+    """A working folder after ingest, suite init, validate, audit, featurize and train."""
+    where = tmp_path_factory.mktemp("base")
+    (where / "params.yaml").write_text((ROOT / "params.yaml").read_text())
+    shutil.copytree(ROOT / "gx", where / "gx", ignore=shutil.ignore_patterns("uncommitted"))
+    (where / "data").mkdir()
+    make_mixed_frame(150).to_csv(where / SOURCE, index=False)
+    set_params(where, {"data": {"source": SOURCE, "target": "target"},
+                       "validate": {"suite": "battery", "max_quarantine_fraction": 0.5},
+                       "audit": {"models": ["logreg", "hgb"]},
+                       "train": {"model": "logreg"}})
+    for command in (["ingest"], ["suite", "init"], ["validate"], ["audit"], ["featurize"],
+                    ["train"]):
+        run(["datacentric", *command], where)
+    return where
+
+
+def _frame(workdir: Path) -> pd.DataFrame:
+    return pd.read_csv(workdir / SOURCE)
+
+
+def _write_source(workdir: Path, frame: pd.DataFrame) -> None:
+    frame.to_csv(workdir / SOURCE, index=False)
+
+
+def _edit_parquet(path: Path, edit: Callable[[pd.DataFrame], pd.DataFrame]) -> None:
+    edit(pd.read_parquet(path)).to_parquet(path, index=False)
+
+
+def _params(workdir: Path, section: str, key: str, value: object) -> None:
+    params = yaml.safe_load((workdir / "params.yaml").read_text())
+    params[section][key] = value
+    (workdir / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+
+
+def _ingest(workdir: Path) -> None:
+    run(["datacentric", "ingest"], workdir)
+
+
+# --- how each bad input is planted --------------------------------------------------------
+
+def missing_target(w):
+    _write_source(w, _frame(w).drop(columns="target"))
+
+
+def single_class(w):
+    _write_source(w, _frame(w).assign(target="low"))
+
+
+def nan_labels(w):
+    frame = _frame(w)
+    frame.loc[[4, 40], "target"] = np.nan
+    _write_source(w, frame)
+
+
+def class_rarer_than_folds(w):
+    def rare(train):
+        train.loc[train.index[:3], "label"] = "rare"
+        return train
+    _edit_parquet(w / "data/validated/train.parquet", rare)
+
+
+def all_nan_column(w):
+    _write_source(w, _frame(w).assign(income=np.nan))
+    _ingest(w)
+
+
+def constant_column(w):
+    _write_source(w, _frame(w).assign(job="a"))
+    _ingest(w)
+    run(["datacentric", "validate"], w)
+
+
+def mixed_types(w):
+    frame = _frame(w).astype({"income": object})
+    frame.loc[7, "income"] = "n/a (see notes)"
+    _write_source(w, frame)
+    _ingest(w)
+
+
+def duplicated_columns(w):
+    text = (w / SOURCE).read_text().splitlines()
+    text[0] = text[0].replace("age", "income")
+    (w / SOURCE).write_text("\n".join(text) + "\n")
+
+
+def non_utf8(w):
+    (w / SOURCE).write_bytes("income,target\n1.0,caf\xe9\n2.0,th\xe9\n".encode("latin-1"))
+
+
+def empty_file(w):
+    (w / SOURCE).write_bytes(b"")
+
+
+def header_only(w):
+    _write_source(w, _frame(w).head(0))
+
+
+def zero_byte_parquet(w):
+    (w / "data/in.parquet").write_bytes(b"")
+    _params(w, "data", "source", "data/in.parquet")
+
+
+def unseen_category_at_test(w):
+    _edit_parquet(w / "data/prepared/test.parquet",
+                  lambda test: test.assign(city=["atlantis"] + list(test["city"][1:])))
+
+
+def infinite_values(w):
+    frame = _frame(w)
+    frame.loc[[3, 9], "income"] = np.inf
+    _write_source(w, frame)
+    _ingest(w)
+
+
+def infinite_values_past_the_suite(w):
+    _edit_parquet(w / "data/validated/train.parquet",
+                  lambda train: train.assign(age=[np.inf] + list(train["age"][1:])))
+
+
+def label_set_changed(w):
+    _edit_parquet(w / "data/prepared/test.parquet",
+                  lambda test: test.assign(label=["unheard_of"] + list(test["label"][1:])))
+
+
+def misspelled_params_key(w):
+    _params(w, "train", "modle", "mlp")
+
+
+def negative_seed_count(w):
+    _params(w, "compare", "seeds", -3)
+
+
+def negative_seed(w):
+    _params(w, "base", "seed", -1)
+
+
+def path_outside_project(w):
+    _params(w, "data", "source", "../elsewhere.csv")
+
+
+def missing_source(w):
+    _params(w, "data", "source", "data/nowhere.csv")
+
+
+def corrupted_model(w):
+    model = next((w / "models/classifier").glob("model.*"))
+    model.write_bytes(b"PK\x03\x04 this is not a model")
+
+
+def review_sheet_with_formulas(w):
+    sheet = pd.read_csv(w / "reports/review_sheet.csv", dtype=str)
+    sheet["decision"] = "keep"
+    sheet.loc[0, "decision"] = '=HYPERLINK("http://evil.example","relabel:high")'
+    sheet.to_csv(w / "sheet.csv", index=False)
+
+
+def review_sheet_unknown_row(w):
+    sheet = pd.read_csv(w / "reports/review_sheet.csv", dtype=str)
+    sheet["decision"] = "drop"
+    sheet.loc[0, "row_id"] = "0123456789abcdef"
+    sheet.to_csv(w / "sheet.csv", index=False)
+
+
+# --- expected outcomes --------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Refused:
+    plant: Callable[[Path], None]
+    command: tuple[str, ...]
+    message: str
+
+
+@dataclass(frozen=True)
+class Handled:
+    plant: Callable[[Path], None]
+    command: tuple[str, ...]
+    check: Callable[[Path], None]
+
+
+def _quarantined_for(reason: str, n_rows: int) -> Callable[[Path], None]:
+    def check(w: Path) -> None:
+        quarantine = pd.read_parquet(w / "data/validated/quarantine.parquet")
+        hits = quarantine[quarantine["reasons"].str.contains(reason, regex=False)]
+        assert len(hits) == n_rows, quarantine
+        validated = pd.concat([pd.read_parquet(w / f"data/validated/{s}.parquet")
+                               for s in ("train", "test")])
+        assert not validated["row_id"].isin(hits["row_id"]).any()
+    return check
+
+
+def _constant_column_is_kept(w: Path) -> None:
+    features = pd.read_parquet(w / "data/features/train.parquet")
+    assert np.isfinite(features.drop(columns=["row_id", "label"]).to_numpy()).all()
+    assert "cat__job_a" in features and features["cat__job_a"].eq(1).all()
+
+
+CASES = {
+    "missing target": Refused(missing_target, ("ingest",), "target column 'target' not found"),
+    "single-class target": Refused(single_class, ("ingest",), "has a single class ('low')"),
+    "NaN labels": Refused(nan_labels, ("ingest",), "target column 'target' has 2 missing"),
+    "class rarer than the folds": Refused(class_rarer_than_folds, ("audit",),
+                                          "class 'rare' has 3 training rows"),
+    "all-NaN column": Refused(all_nan_column, ("validate",),
+                              "expect_column_values_to_not_be_null on column 'income'"),
+    "constant column": Handled(constant_column, ("featurize",), _constant_column_is_kept),
+    "mixed types in one column": Refused(
+        mixed_types, ("validate",), "expect_column_values_to_be_in_type_list on column 'income'"),
+    "duplicated column names": Refused(duplicated_columns, ("ingest",),
+                                       "data/in.csv: duplicated column names ['income']"),
+    "non-UTF-8 file": Refused(non_utf8, ("ingest",), "data/in.csv: not UTF-8"),
+    "empty file": Refused(empty_file, ("ingest",), "data/in.csv: file is empty"),
+    "header only": Refused(header_only, ("ingest",), "data/in.csv: has a header but no data"),
+    "0-byte Parquet": Refused(zero_byte_parquet, ("ingest",), "data/in.parquet: file is empty"),
+    "unseen category at test time": Handled(
+        unseen_category_at_test, ("validate",),
+        _quarantined_for("expect_column_values_to_be_in_set(city)", 1)),
+    "infinite values": Handled(
+        infinite_values, ("validate",),
+        _quarantined_for("expect_column_values_to_be_between(income)", 2)),
+    "infinite values without a range expectation": Refused(
+        infinite_values_past_the_suite, ("featurize",),
+        "training rows: column 'age' has 1 infinite values"),
+    "label set changed between train and test": Handled(
+        label_set_changed, ("validate",),
+        _quarantined_for("expect_column_values_to_be_in_set(label)", 1)),
+    "misspelled params key": Refused(misspelled_params_key, ("train",),
+                                     "unknown key 'train.modle'"),
+    "negative seed count": Refused(negative_seed_count, ("ingest",), "key 'compare.seeds'"),
+    "negative seed": Refused(negative_seed, ("ingest",), "key 'base.seed'"),
+    "path outside the project": Refused(path_outside_project, ("ingest",),
+                                        "params key 'data.source'"),
+    "missing source file": Refused(missing_source, ("ingest",),
+                                   "data/nowhere.csv: file not found"),
+    "corrupted model file": Refused(corrupted_model, ("evaluate",), "models/classifier/model."),
+    "review sheet with formulas": Refused(review_sheet_with_formulas,
+                                          ("review", "merge", "sheet.csv"),
+                                          "line 2: decision '=HYPERLINK("),
+    "review sheet naming an unknown row": Refused(
+        review_sheet_unknown_row, ("review", "merge", "sheet.csv"), "0123456789abcdef"),
+}
+
+
+FAILED_DOCS = "reports/failed_data_docs"
+
+
+def _fingerprint(workdir: Path) -> dict[str, str]:
+    """Hash of every file, except the failed run's Data Docs that validate writes on purpose."""
+    return {str(p.relative_to(workdir)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(workdir.rglob("*"))
+            if p.is_file() and not p.relative_to(workdir).as_posix().startswith(FAILED_DOCS)}
+
+
+@pytest.mark.parametrize("case", list(CASES.values()), ids=list(CASES))
+def test_bad_input(case, base, tmp_path):
+    workdir = shutil.copytree(base, tmp_path / "work")
+    case.plant(workdir)
+    before = _fingerprint(workdir)
+    result = run(["datacentric", *case.command], workdir, check=False)
+    if isinstance(case, Handled):
+        assert result.returncode == 0, result.stderr
+        case.check(workdir)
+        return
+    assert result.returncode == 1, result.stdout + result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    assert case.message in lines[0], lines[0]
+    assert _fingerprint(workdir) == before, "a refused run changed or left files"
+    if case.command == ("validate",):
+        assert FAILED_DOCS in lines[0] and (workdir / FAILED_DOCS / "index.html").is_file()
+
+
+def test_the_battery_covers_twenty_bad_inputs():
+    assert len(CASES) >= 20
