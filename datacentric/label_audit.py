@@ -1,9 +1,10 @@
-"""Label-error detection: out-of-fold probabilities from several diverse models, each run
-through cleanlab, combined by vote.
+"""Label-error detection: out-of-fold probabilities from several diverse models, combined
+into one calibrated, loss-weighted ensemble that cleanlab reads.
 
-A row is flagged when at least ``vote_threshold`` of the (model × repeat) runs flag it with
-``cleanlab.filter.find_label_issues``. The share of runs that agree is its ``stability``,
-so the review sheet can put consensus flags first. Featurization is fitted inside every fold.
+Each (model × repeat) run is temperature-calibrated, runs that fit the given labels better
+weigh more, and ``cleanlab.filter.find_label_issues`` flags rows on the ensemble. The share
+of runs that flag a row on their own is its ``stability``, so the review sheet can put
+consensus flags first. Featurization is fitted inside every fold.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import pandas as pd
 from cleanlab.count import estimate_joint
 from cleanlab.filter import find_label_issues
 from cleanlab.rank import get_label_quality_scores
+from scipy.optimize import minimize_scalar
 from sklearn.base import ClassifierMixin
 from sklearn.ensemble import (
     ExtraTreesClassifier,
@@ -85,15 +87,51 @@ def out_of_fold_pred_probs(frame: pd.DataFrame, *, model: str, n_splits: int,
             AUDIT_MODELS[model](random_state),
         )
         pipeline.fit(frame.iloc[fit_idx], labels[fit_idx])
+        if "n_jobs" in pipeline[-1].get_params():
+            # Forests sum tree probabilities in thread order; one thread makes it repeatable.
+            pipeline[-1].set_params(n_jobs=1)
         probs = pipeline.predict_proba(frame.iloc[held_idx])
         columns = np.searchsorted(classes, pipeline.classes_)
         pred_probs[np.ix_(held_idx, columns)] = probs
     return pred_probs
 
 
-def vote_label_issues(labels: np.ndarray, runs: list[np.ndarray], classes: np.ndarray, *,
-                      vote_threshold: float = 0.5) -> pd.DataFrame:
-    """Combine per-run cleanlab flags into one table, one row per input row.
+def calibrate_temperature(pred_probs: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Temperature-scaled copy of ``pred_probs`` (N, K): the one temperature that minimises the
+    log loss against ``codes`` (N,), so over- and under-confident models become comparable."""
+    logits = np.log(np.clip(pred_probs, 1e-7, 1.0))
+    rows = np.arange(len(codes))
+
+    def scaled(temperature: float) -> np.ndarray:
+        z = logits / temperature
+        z -= z.max(axis=1, keepdims=True)
+        probs = np.exp(z)
+        return probs / probs.sum(axis=1, keepdims=True)
+
+    def loss(temperature: float) -> float:
+        return -float(np.mean(np.log(np.clip(scaled(temperature)[rows, codes], 1e-12, 1.0))))
+
+    return scaled(minimize_scalar(loss, bounds=(0.05, 20.0), method="bounded").x)
+
+
+def weighted_ensemble(runs: list[np.ndarray], codes: np.ndarray, *, sharpness: float
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """Calibrate each run, then average with weights ``exp(-sharpness * (loss - best loss))``.
+
+    Returns the ensemble probabilities (N, K) and the weights (one per run, summing to 1).
+    ``sharpness=0`` is the plain mean; larger values favour the runs whose out-of-fold
+    probabilities fit the given labels best.
+    """
+    calibrated = np.array([calibrate_temperature(p, codes) for p in runs])
+    losses = -np.log(np.clip(calibrated[:, np.arange(len(codes)), codes], 1e-12, 1.0)).mean(axis=1)
+    weights = np.exp(-sharpness * (losses - losses.min()))
+    weights /= weights.sum()
+    return np.tensordot(weights, calibrated, axes=1), weights
+
+
+def find_label_errors(labels: np.ndarray, runs: list[np.ndarray], classes: np.ndarray, *,
+                      sharpness: float = 10.0) -> tuple[pd.DataFrame, np.ndarray]:
+    """Flag label errors from several runs of out-of-fold probabilities.
 
     Parameters
     ----------
@@ -103,23 +141,24 @@ def vote_label_issues(labels: np.ndarray, runs: list[np.ndarray], classes: np.nd
 
     Returns
     -------
-    DataFrame with ``is_label_issue``, ``label_score`` (0–1, lower is worse: the mean of one
-    minus the vote share and the ensemble's self-confidence), ``stability`` (share of runs
-    flagging the row), ``suggested_label`` and ``suggested_confidence`` (ensemble argmax).
+    table : DataFrame with ``is_label_issue`` (``cleanlab.filter.find_label_issues`` on the
+        :func:`weighted_ensemble`), ``label_score`` (its self-confidence, 0–1, lower is
+        worse), ``stability`` (share of runs that flag the row on their own),
+        ``suggested_label`` and ``suggested_confidence`` (ensemble argmax).
+    ensemble : array of shape (N, K), the weighted ensemble's probabilities.
     """
     codes = np.searchsorted(classes, labels)
+    ensemble, _ = weighted_ensemble(runs, codes, sharpness=sharpness)
     flags = np.array([find_label_issues(labels=codes, pred_probs=p, n_jobs=1) for p in runs])
-    stability = flags.mean(axis=0)
-    ensemble = np.mean(runs, axis=0)
-    quality = get_label_quality_scores(labels=codes, pred_probs=ensemble,
-                                       method="self_confidence")
-    return pd.DataFrame({
-        "is_label_issue": stability >= vote_threshold,
-        "label_score": (1 - stability + quality) / 2,
-        "stability": stability,
+    table = pd.DataFrame({
+        "is_label_issue": find_label_issues(labels=codes, pred_probs=ensemble, n_jobs=1),
+        "label_score": get_label_quality_scores(labels=codes, pred_probs=ensemble,
+                                                method="self_confidence"),
+        "stability": flags.mean(axis=0),
         "suggested_label": classes[ensemble.argmax(axis=1)],
         "suggested_confidence": ensemble.max(axis=1),
     })
+    return table, ensemble
 
 
 def noise_matrix(labels: np.ndarray, pred_probs: np.ndarray, classes: np.ndarray

@@ -51,7 +51,7 @@ class AuditParams(_Section):
     models: list[AuditModel] = Field(["hgb", "logreg", "et", "rf"], min_length=1)
     folds: int = Field(5, ge=2)
     repeats: int = Field(1, ge=1)
-    vote_threshold: float = Field(0.67, gt=0, le=1)
+    sharpness: float = Field(10.0, ge=0)
     leakage_threshold: float = Field(0.95, gt=0.5, le=1)
     shared_distance_fraction: float = Field(0.05, ge=0)
 

@@ -12,10 +12,11 @@ from datacentric.dataset import assign_row_ids
 from datacentric.errors import DatacentricError
 from datacentric.label_audit import (
     check_classes,
+    find_label_errors,
     noise_matrix,
     noise_rates,
     out_of_fold_pred_probs,
-    vote_label_issues,
+    weighted_ensemble,
 )
 from datacentric.review import neutralise_formulas, review_sheet
 
@@ -46,13 +47,27 @@ def runs(blobs):
 
 def test_obvious_flips_are_found_first(blobs, runs):
     classes = np.array(["no", "yes"])
-    table = vote_label_issues(blobs[LABEL].to_numpy(), runs, classes)
+    table, ensemble = find_label_errors(blobs[LABEL].to_numpy(), runs, classes)
+    assert ensemble.shape == (len(blobs), 2) and np.allclose(ensemble.sum(axis=1), 1)
     flagged = set(np.flatnonzero(table["is_label_issue"]))
     assert set(FLIPPED) <= flagged and len(flagged) <= len(FLIPPED) + 3
     worst = table["label_score"].nsmallest(len(FLIPPED)).index
     assert set(worst) == set(FLIPPED)
     assert (table.loc[FLIPPED, "suggested_label"] != blobs.loc[FLIPPED, LABEL]).all()
     assert table["label_score"].between(0, 1).all() and table["stability"].between(0, 1).all()
+
+
+def test_ensemble_favours_the_runs_that_fit_the_labels():
+    rng = np.random.default_rng(0)
+    codes = rng.integers(0, 3, 500)
+    informative = np.full((500, 3), 0.05)
+    informative[np.arange(500), codes] = 0.9
+    noise = rng.dirichlet(np.ones(3), 500)
+    ensemble, weights = weighted_ensemble([informative, noise], codes, sharpness=10.0)
+    assert weights[0] > 0.99 and np.isclose(weights.sum(), 1)
+    assert np.allclose(ensemble.sum(axis=1), 1)
+    _, plain = weighted_ensemble([informative, noise], codes, sharpness=0.0)
+    assert np.allclose(plain, [0.5, 0.5])
 
 
 def test_probabilities_are_out_of_fold(blobs, runs):

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import time
 
+import dvc.api
 import pandas as pd
 import pytest
 from conftest import make_mixed_frame
@@ -193,6 +194,44 @@ def test_editing_decisions_reruns_clean_and_nothing_before_it(project):
         assert f"Running stage '{stage}'" not in output
     changes = pd.read_parquet(project / "data/clean/reviewed+prune_changes.parquet")
     assert "review decision: drop" in set(changes["reason"])
+
+
+QUEUED = {"q-logreg": {"train.model": "logreg", "train.logreg.C": 1.0},
+          "q-hgb": {"train.model": "hgb", "train.logreg.C": 1.0},
+          "q-resnet": {"train.model": "resnet", "train.logreg.C": 1.0},
+          "q-logreg-c": {"train.model": "logreg", "train.logreg.C": 0.2}}
+
+
+def _set_flags(settings: dict) -> list[str]:
+    return [flag for key, value in settings.items() for flag in ("-S", f"{key}={value}")]
+
+
+def _experiment_metrics(project) -> dict[str, dict]:
+    rows = dvc.api.exp_show(repo=str(project))
+    return {row["Experiment"]: {k: v for k, v in row.items() if k.startswith("metrics/")}
+            for row in rows if row.get("Experiment") in QUEUED}
+
+
+def test_queued_experiments_run_two_at_a_time_match_one_by_one(project):
+    commit_all(project, "before the queue")
+    for name, settings in QUEUED.items():
+        run(["dvc", "exp", "run", "--queue", "-n", name, *_set_flags(settings)], project)
+    run(["dvc", "queue", "start", "-j", "2"], project)
+    deadline = time.monotonic() + 900
+    while "Queued" in (status := run(["dvc", "queue", "status"], project).stdout) or \
+            "Running" in status:
+        assert time.monotonic() < deadline, status
+        time.sleep(3)
+    assert status.count("Success") == len(QUEUED), status
+    queued = _experiment_metrics(project)
+    run(["dvc", "exp", "remove", "--all-commits"], project)
+    for name, settings in QUEUED.items():
+        run(["dvc", "exp", "run", "-n", name, *_set_flags(settings)], project)
+    one_by_one = _experiment_metrics(project)
+    assert set(queued) == set(QUEUED) and queued == one_by_one
+    assert len({json.dumps(m, sort_keys=True) for m in queued.values()}) == len(QUEUED)
+    run(["git", "checkout", "--", "params.yaml", "dvc.lock"], project)
+    run(["dvc", "checkout", "-q"], project)
 
 
 def test_diff_reports_exactly_the_planted_rows(project):

@@ -23,10 +23,10 @@ from datacentric.io import write_csv, write_json, write_parquet
 from datacentric.label_audit import (
     AUDIT_MODELS,
     check_classes,
+    find_label_errors,
     noise_matrix,
     noise_rates,
     out_of_fold_pred_probs,
-    vote_label_issues,
 )
 from datacentric.params import AuditParams, load_params
 from datacentric.review import review_sheet
@@ -54,19 +54,19 @@ def _score_against_truth(table: pd.DataFrame, truth: pd.DataFrame) -> dict[str, 
 
 def _label_tables(train: pd.DataFrame, test: pd.DataFrame, audit: AuditParams, seed: int,
                   min_frequency: int):
-    """The vote tables of the training rows (out of fold) and of the test rows (models fitted
+    """The label tables of the training rows (out of fold) and of the test rows (models fitted
     on all training rows), the out-of-fold ensemble probabilities and the classes."""
     classes = check_classes(train[LABEL], n_splits=audit.folds)
     runs = [out_of_fold_pred_probs(train, model=name, n_splits=audit.folds,
                                    random_state=seed + repeat,
                                    min_category_frequency=min_frequency)
             for repeat in range(audit.repeats) for name in audit.models]
-    train_table = vote_label_issues(train[LABEL].to_numpy(), runs, classes,
-                                    vote_threshold=audit.vote_threshold)
-    test_table = vote_label_issues(test[LABEL].to_numpy(),
-                                   _test_runs(train, test, audit, seed, min_frequency), classes,
-                                   vote_threshold=audit.vote_threshold)
-    return train_table, test_table, np.mean(runs, axis=0), classes
+    train_table, ensemble = find_label_errors(train[LABEL].to_numpy(), runs, classes,
+                                              sharpness=audit.sharpness)
+    test_table, _ = find_label_errors(test[LABEL].to_numpy(),
+                                      _test_runs(train, test, audit, seed, min_frequency),
+                                      classes, sharpness=audit.sharpness)
+    return train_table, test_table, ensemble, classes
 
 
 def _data_checks(train: pd.DataFrame, test: pd.DataFrame, ensemble: np.ndarray,
