@@ -39,7 +39,7 @@ def normalise(frame: pd.DataFrame, *, target: str, source: str = "data") -> pd.D
         if name != target and _is_numeric(column):
             out[name] = pd.to_numeric(column, errors="coerce").astype("float64")
         else:
-            out[name] = _as_strings(column)
+            out[name] = as_strings(column)
     labels = out.pop(target)
     missing = int(labels.isna().sum())
     if missing:
@@ -69,7 +69,8 @@ def _is_numeric(column: pd.Series) -> bool:
     return bool(converted.notna().all())
 
 
-def _as_strings(column: pd.Series) -> pd.Series:
+def as_strings(column: pd.Series) -> pd.Series:
+    """Object column of stripped strings; blanks and missing values become NaN."""
     text = column.astype("string").str.strip()
     text = text.mask(text == "")
     return text.astype(object).where(text.notna(), np.nan)
@@ -82,7 +83,7 @@ def assign_row_ids(frame: pd.DataFrame) -> pd.DataFrame:
     same on every run, after rows are added or reordered, and after a relabel. Rows with
     identical values get ``-1``, ``-2`` … suffixes in order of appearance.
     """
-    features = frame.drop(columns=[LABEL]).sort_index(axis=1)
+    features = frame.drop(columns=[LABEL], errors="ignore").sort_index(axis=1)
     hashed = pd.util.hash_pandas_object(features, index=False).to_numpy()
     base = pd.Series([f"{h:016x}" for h in hashed], index=frame.index)
     occurrence = base.groupby(base).cumcount()

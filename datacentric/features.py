@@ -13,6 +13,7 @@ from datacentric.columns import IS_FLIPPED, LABEL, ROW_ID, TRUE_LABEL, WEIGHT
 from datacentric.errors import DatacentricError
 
 NON_FEATURES = (ROW_ID, LABEL, TRUE_LABEL, IS_FLIPPED, WEIGHT)
+SUITE_ADVICE = "; add a range expectation to the suite so that validation quarantines those rows"
 
 
 def feature_columns(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
@@ -23,7 +24,7 @@ def feature_columns(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
     return numeric, categorical
 
 
-def require_finite(frame: pd.DataFrame, *, what: str) -> None:
+def require_finite(frame: pd.DataFrame, *, what: str, advice: str = "") -> None:
     """Refuse infinite values in numeric feature columns, which no imputer or model accepts.
 
     Raises
@@ -36,8 +37,7 @@ def require_finite(frame: pd.DataFrame, *, what: str) -> None:
     bad = counts[counts > 0]
     if len(bad):
         raise DatacentricError(
-            f"{what}: column '{bad.index[0]}' has {int(bad.iloc[0])} infinite values; add a "
-            f"range expectation to the suite so that validation quarantines those rows.")
+            f"{what}: column '{bad.index[0]}' has {int(bad.iloc[0])} infinite values{advice}.")
 
 
 def _to_object(frame: pd.DataFrame) -> pd.DataFrame:
@@ -84,8 +84,8 @@ def featurize_splits(train: pd.DataFrame, test: pd.DataFrame, *, min_category_fr
     DatacentricError
         When either frame holds infinite values (see :func:`require_finite`).
     """
-    require_finite(train, what="training rows")
-    require_finite(test, what="test rows")
+    require_finite(train, what="training rows", advice=SUITE_ADVICE)
+    require_finite(test, what="test rows", advice=SUITE_ADVICE)
     featurizer = build_featurizer(*feature_columns(train),
                                   min_category_frequency=min_category_frequency).fit(train)
     return featurizer, featurizer.transform(train), featurizer.transform(test)

@@ -106,6 +106,48 @@ def read_table(path: str | Path) -> pd.DataFrame:
     return frame
 
 
+def read_chunks(path: str | Path, *, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    """Yield a CSV or Parquet file as frames of at most ``chunk_rows`` rows, so a file larger
+    than memory can be processed.
+
+    Raises
+    ------
+    DatacentricError
+        As :func:`read_table` does, also for a problem found part-way through the file.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DatacentricError(f"{path}: file not found.")
+    if path.stat().st_size == 0:
+        raise DatacentricError(f"{path}: file is empty.")
+    suffix = path.suffix.lower()
+    if suffix not in {".csv", ".txt", ".parquet"}:
+        raise DatacentricError(f"{path}: unsupported file type '{suffix}' (use .csv or .parquet).")
+    rows = 0
+    try:
+        if suffix == ".parquet":
+            chunks = (batch.to_pandas() for batch in
+                      pq.ParquetFile(path).iter_batches(batch_size=chunk_rows))
+        else:
+            names = _csv_header(path)
+            duplicated = sorted({n for n in names if names.count(n) > 1})
+            if duplicated:
+                raise DatacentricError(f"{path}: duplicated column names {duplicated}.")
+            chunks = pd.read_csv(path, encoding="utf-8", chunksize=chunk_rows)
+        for chunk in chunks:
+            rows += len(chunk)
+            yield chunk
+    except UnicodeDecodeError:
+        raise DatacentricError(f"{path}: not UTF-8 text; re-save it as UTF-8.") from None
+    except pd.errors.EmptyDataError:
+        raise DatacentricError(f"{path}: file has no columns.") from None
+    except (pd.errors.ParserError, pa.ArrowInvalid, OSError) as exc:
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DatacentricError(f"{path}: cannot be read ({first_line}).") from None
+    if rows == 0:
+        raise DatacentricError(f"{path}: has a header but no data rows.")
+
+
 def _csv_header(path: Path) -> list[str]:
     with path.open(encoding="utf-8", newline="") as handle:
         return [name.strip() for name in next(csv.reader(handle), [])]

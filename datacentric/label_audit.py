@@ -31,7 +31,12 @@ from sklearn.svm import SVC
 
 from datacentric.columns import LABEL
 from datacentric.errors import DatacentricError
-from datacentric.features import build_featurizer, feature_columns, require_finite
+from datacentric.features import (
+    SUITE_ADVICE,
+    build_featurizer,
+    feature_columns,
+    require_finite,
+)
 from datacentric.models.torch_classifier import TorchClassifier
 
 AUDIT_MODELS: dict[str, Callable[[int], ClassifierMixin]] = {
@@ -76,7 +81,7 @@ def out_of_fold_pred_probs(frame: pd.DataFrame, *, model: str, n_splits: int,
     the other folds only.
     """
     classes = check_classes(frame[LABEL], n_splits=n_splits)
-    require_finite(frame, what="audited rows")
+    require_finite(frame, what="audited rows", advice=SUITE_ADVICE)
     labels = frame[LABEL].to_numpy()
     numeric, categorical = feature_columns(frame)
     pred_probs = np.zeros((len(frame), len(classes)))

@@ -174,6 +174,20 @@ def corrupted_model(w):
     model.write_bytes(b"PK\x03\x04 this is not a model")
 
 
+def corrupted_featurizer(w):
+    (w / "models/featurizer.skops").write_bytes(b"\x00" * 64)
+
+
+def scoring_file_missing_a_column(w):
+    _frame(w).drop(columns=["city"]).to_csv(w / "new.csv", index=False)
+
+
+def scoring_file_with_text_in_a_numeric_column(w):
+    frame = _frame(w).astype({"age": object})
+    frame.loc[130, "age"] = "forty"
+    frame.to_csv(w / "new.csv", index=False)
+
+
 def review_sheet_with_formulas(w):
     sheet = pd.read_csv(w / "reports/review_sheet.csv", dtype=str)
     sheet["decision"] = "keep"
@@ -259,6 +273,14 @@ CASES = {
     "missing source file": Refused(missing_source, ("ingest",),
                                    "data/nowhere.csv: file not found"),
     "corrupted model file": Refused(corrupted_model, ("evaluate",), "models/classifier/model."),
+    "corrupted featurizer file": Refused(corrupted_featurizer, ("predict", SOURCE),
+                                         "models/featurizer.skops: not a valid skops file"),
+    "scoring file missing a column": Refused(
+        scoring_file_missing_a_column, ("predict", "new.csv"),
+        "new.csv (rows 1-150): column 'city' is missing"),
+    "text in a numeric column at scoring": Refused(
+        scoring_file_with_text_in_a_numeric_column, ("predict", "new.csv", "--chunk-rows", "50"),
+        "new.csv (rows 101-150): column 'age' is numeric at training but holds 'forty'"),
     "review sheet with formulas": Refused(review_sheet_with_formulas,
                                           ("review", "merge", "sheet.csv"),
                                           "line 2: decision '=HYPERLINK("),
@@ -298,3 +320,21 @@ def test_bad_input(case, base, tmp_path):
 
 def test_the_battery_covers_twenty_bad_inputs():
     assert len(CASES) >= 20
+
+
+def test_scoring_in_chunks_matches_evaluate(base, tmp_path):
+    workdir = shutil.copytree(base, tmp_path / "work")
+    run(["datacentric", "evaluate"], workdir)
+    for chunk_rows in (7, 1000):
+        run(["datacentric", "predict", SOURCE, "--out", f"scored_{chunk_rows}.parquet",
+             "--chunk-rows", str(chunk_rows)], workdir)
+    small, whole = (pd.read_parquet(workdir / f"scored_{n}.parquet") for n in (7, 1000))
+    pd.testing.assert_frame_equal(small, whole)
+    assert len(whole) == 150
+    evaluated = pd.read_parquet(workdir / "data/predictions/test.parquet")
+    both = evaluated.merge(whole, on="row_id", suffixes=("", "_scored"))
+    assert len(both) == len(evaluated)
+    assert (both["predicted"] == both["predicted_scored"]).all()
+    probabilities = [c for c in evaluated if c.startswith("proba_")]
+    np.testing.assert_allclose(both[probabilities].to_numpy(),
+                               both[[f"{c}_scored" for c in probabilities]].to_numpy(), rtol=1e-5)
