@@ -48,7 +48,7 @@ AuditModel = Literal["hgb", "logreg", "knn", "rf", "et", "svc", "mlp"]
 
 
 class AuditParams(_Section):
-    models: list[AuditModel] = Field(["hgb", "logreg", "et", "rf"], min_length=1)
+    models: list[AuditModel] = Field(["hgb", "logreg", "et", "rf", "knn"], min_length=1)
     folds: int = Field(5, ge=2)
     repeats: int = Field(1, ge=1)
     sharpness: float = Field(10.0, ge=0)
