@@ -2,10 +2,11 @@
 
 Standard recipe: 5-fold out-of-fold probabilities from one HistGradientBoostingClassifier,
 then ``cleanlab.filter.find_label_issues`` with its defaults. Ours: the audit's calibrated,
-loss-weighted ensemble of ``--models`` (``--sharpness``). Datasets: the default credit data, scikit-learn's breast_cancer, wine and
-digits, and a synthetic mixed-type table; symmetric and class-conditional noise at 10% and
-20% of the labels. Prints precision, recall, F1 and PR-AUC per cell, the mean F1 gain, the
-audit's time against plain fits of the same models, and writes bench/results/audit.json.
+loss-weighted ensemble of ``--models`` (``--sharpness``). Datasets: the default credit data,
+scikit-learn's breast_cancer, wine and digits, and a synthetic mixed-type table; symmetric
+and class-conditional noise at 10% and 20% of the labels. Prints precision, recall, F1 and
+PR-AUC per cell, the mean F1 gain, the audit's time against plain fits of the same models,
+and writes bench/results/audit.json.
 
     python bench/audit_recipes.py [--models hgb,logreg,et,rf,knn] [--sharpness 10]
                                   [--seeds 0 1]

@@ -37,7 +37,6 @@ from datacentric.features import (
     feature_columns,
     require_finite,
 )
-from datacentric.models.torch_classifier import TorchClassifier
 
 AUDIT_MODELS: dict[str, Callable[[int], ClassifierMixin]] = {
     "hgb": lambda seed: HistGradientBoostingClassifier(random_state=seed),
@@ -48,8 +47,14 @@ AUDIT_MODELS: dict[str, Callable[[int], ClassifierMixin]] = {
     "et": lambda seed: ExtraTreesClassifier(n_estimators=200, min_samples_leaf=2, n_jobs=-1,
                                             random_state=seed),
     "svc": lambda seed: SVC(probability=True, random_state=seed),
-    "mlp": lambda seed: TorchClassifier("mlp", max_epochs=50, random_state=seed),
+    "mlp": lambda seed: _torch_mlp(seed),
 }
+
+
+def _torch_mlp(seed: int) -> ClassifierMixin:
+    from datacentric.models.torch_classifier import TorchClassifier  # torch loads slowly
+
+    return TorchClassifier("mlp", max_epochs=50, random_state=seed)
 
 
 def check_classes(labels: pd.Series, *, n_splits: int) -> np.ndarray:

@@ -7,16 +7,15 @@ not what its name claims is refused with a DatacentricError.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import skops.io as sio
-import torch
 
 from datacentric.errors import DatacentricError
 from datacentric.io import atomic_path
-from datacentric.models.torch_classifier import TorchClassifier
 
 # Types our own pipelines contain beyond what skops trusts by default.
 TRUSTED_TYPES = [
@@ -27,11 +26,23 @@ TRUSTED_TYPES = [
 ]
 
 
+def is_torch_model(estimator: Any) -> bool:
+    """Whether ``estimator`` is a TorchClassifier, without importing torch where none is loaded
+    (one cannot exist then)."""
+    if "datacentric.models.torch_classifier" not in sys.modules:
+        return False
+    from datacentric.models.torch_classifier import TorchClassifier
+
+    return isinstance(estimator, TorchClassifier)
+
+
 def save_estimator(estimator: Any, path: str | Path) -> None:
     """Write a scikit-learn estimator to ``path`` (``.skops``) or, for TorchClassifier, to a
     ``.pt`` file; atomically."""
     with atomic_path(path) as tmp:
-        if isinstance(estimator, TorchClassifier):
+        if is_torch_model(estimator):
+            import torch
+
             torch.save({"params": estimator.get_params(),
                         "classes": estimator.classes_.tolist(),
                         "n_features": int(estimator.n_features_in_),
@@ -63,7 +74,11 @@ def load_estimator(path: str | Path) -> Any:
     return sio.load(path, trusted=untrusted)
 
 
-def _load_torch(path: Path) -> TorchClassifier:
+def _load_torch(path: Path) -> Any:
+    import torch
+
+    from datacentric.models.torch_classifier import TorchClassifier
+
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
         model = TorchClassifier(**payload["params"])

@@ -8,7 +8,6 @@ from sklearn.base import ClassifierMixin
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 
-from datacentric.models.torch_classifier import TorchClassifier
 from datacentric.params import ModelName, TrainParams
 
 MODEL_NAMES = get_args(ModelName)
@@ -32,5 +31,8 @@ def make_model(name: str, params: TrainParams, *, random_state: int) -> Classifi
             l2_regularization=params.hgb.l2_regularization,
             early_stopping=True, random_state=random_state)
     if name in ("mlp", "resnet"):
+        # Imported here: torch takes seconds to load, and most cells never use it.
+        from datacentric.models.torch_classifier import TorchClassifier
+
         return TorchClassifier(name, **params.torch.model_dump(), random_state=random_state)
     raise ValueError(f"unknown model {name!r}; choose one of {', '.join(MODEL_NAMES)}")

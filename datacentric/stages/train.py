@@ -17,8 +17,7 @@ from sklearn.metrics import log_loss
 from datacentric import paths
 from datacentric.columns import LABEL, ROW_ID, WEIGHT
 from datacentric.io import atomic_path, write_json
-from datacentric.models.persist import save_estimator
-from datacentric.models.torch_classifier import TorchClassifier
+from datacentric.models.persist import is_torch_model, save_estimator
 from datacentric.models.zoo import make_model
 from datacentric.params import load_params
 
@@ -36,12 +35,12 @@ def main(params_path: str = "params.yaml") -> None:
     model = make_model(params.train.model, params.train, random_state=params.base.seed)
     model.fit(X.to_numpy(np.float32), y, sample_weight=weights)
 
-    if isinstance(model, TorchClassifier):
+    if is_torch_model(model):
         curve = model.history_
     else:
         train_loss = log_loss(y, model.predict_proba(X.to_numpy(np.float32)), labels=model.classes_)
         curve = [{"epoch": 0, "train_loss": train_loss}]
-    suffix = ".pt" if isinstance(model, TorchClassifier) else ".skops"
+    suffix = ".pt" if is_torch_model(model) else ".skops"
     save_estimator(model, paths.MODEL_DIR / f"model{suffix}")
     _clear_other_formats(suffix)
     with atomic_path(paths.TRAIN_LIVE) as live_dir, \
