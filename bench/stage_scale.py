@@ -8,6 +8,7 @@ stage must do); each stage's time is printed as a multiple of it. Writes
 bench/results/stage_scale.json.
 
     python bench/stage_scale.py [--rows 10000 100000] [--audit-models hgb,logreg]
+                                [--env OMP_WAIT_POLICY=PASSIVE]
 """
 
 from __future__ import annotations
@@ -35,11 +36,13 @@ STAGES = [
 ]
 
 
-def timed(args: list[str], cwd: Path) -> tuple[float, float]:
+def timed(args: list[str], cwd: Path, env: dict[str, str] | None = None
+          ) -> tuple[float, float]:
     """Wall seconds and peak RSS (MiB) of one child process."""
     started = time.perf_counter()
     process = subprocess.Popen(args, cwd=cwd, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, text=True)
+                               stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, **(env or {})})
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) != 0:
@@ -71,15 +74,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--audit-models", default="hgb,logreg,et,rf,knn")
+    parser.add_argument("--env", nargs="*", default=[], metavar="KEY=VALUE",
+                        help="extra environment for every stage, e.g. OMP_WAIT_POLICY=PASSIVE")
     parser.add_argument("--out", default="bench/results/stage_scale.json")
     args = parser.parse_args()
+    env = dict(item.split("=", 1) for item in args.env)
 
     records = []
     for rows in args.rows:
         with tempfile.TemporaryDirectory(prefix="stage_scale.") as scratch:
             where = project(Path(scratch), rows, args.audit_models.split(","))
             for stage in STAGES:
-                seconds, peak = timed(["datacentric", *stage], where)
+                seconds, peak = timed(["datacentric", *stage], where, env)
                 records.append({"rows": rows, "stage": " ".join(stage[:1]),
                                 "seconds": seconds, "peak_mib": peak})
                 print(f"{rows:>9,} {' '.join(stage[:1]):10} {seconds:8.1f} s "
@@ -103,6 +109,7 @@ def main() -> None:
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps({
         "rows": args.rows, "columns": 30, "audit_models": args.audit_models.split(","),
+        "env": env,
         "cpu_count": os.cpu_count(), "records": table.to_dict("records"),
         "growth_exponents": exponents}, indent=2) + "\n")
 
