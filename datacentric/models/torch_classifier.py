@@ -4,6 +4,7 @@ evaluate stage treat it like any other model."""
 from __future__ import annotations
 
 import copy
+import sys
 
 import numpy as np
 import torch
@@ -23,7 +24,7 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
     stopping watches the loss on a stratified ``validation_fraction`` of the training rows and
     restores the best epoch's weights. On CUDA it trains in mixed precision (see
     :func:`datacentric.models.device.plan_device`); on the CPU it is deterministic for a
-    ``random_state``.
+    ``random_state``. ``verbose=1`` prints each epoch's losses to stderr.
 
     Attributes
     ----------
@@ -38,7 +39,7 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
                  dropout: float = 0.1, learning_rate: float = 1e-3, weight_decay: float = 1e-5,
                  batch_size: int = 256, max_epochs: int = 100, patience: int = 10,
                  validation_fraction: float = 0.15, device: str = "auto",
-                 random_state: int = 0) -> None:
+                 random_state: int = 0, verbose: int = 0) -> None:
         self.architecture = architecture
         self.hidden_size = hidden_size
         self.n_blocks = n_blocks
@@ -51,6 +52,7 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         self.validation_fraction = validation_fraction
         self.device = device
         self.random_state = random_state
+        self.verbose = verbose
 
     def build_module(self, n_features: int, n_classes: int) -> nn.Module:
         make = ARCHITECTURES[self.architecture]
@@ -113,6 +115,10 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
             val_loss = self._loss(module, plan, x[val], t[val], w[val], criterion)
             self.history_.append({"epoch": epoch, "train_loss": float(total) / len(fit),
                                   "val_loss": val_loss})
+            if self.verbose:
+                print(f"epoch {epoch + 1}/{self.max_epochs}: train loss "
+                      f"{self.history_[-1]['train_loss']:.4f}, validation loss {val_loss:.4f}",
+                      file=sys.stderr, flush=True)
             if val_loss < best_loss - 1e-6:
                 best_loss, stale, self.best_epoch_ = val_loss, 0, epoch
                 best_state = copy.deepcopy(module.state_dict())

@@ -33,6 +33,8 @@ def main(params_path: str = "params.yaml") -> None:
     params = load_params(params_path)
     X, y, weights = split_xy(pd.read_parquet(paths.FEATURES_TRAIN))
     model = make_model(params.train.model, params.train, random_state=params.base.seed)
+    if is_torch_model(model):
+        model.set_params(verbose=1)  # per-epoch progress in the `dvc repro` log
     model.fit(X.to_numpy(np.float32), y, sample_weight=weights)
 
     if is_torch_model(model):
