@@ -76,14 +76,17 @@ def validate(
     params: str = PARAMS,
     batch: Annotated[Path | None, typer.Option(
         help="Check this CSV/Parquet delivery against the suite instead of the splits.")] = None,
+    chunk_rows: Annotated[int | None, typer.Option(
+        min=1, help="With --batch: read and validate this many rows at a time.")] = None,
 ):
     """Validate data/prepared/{train,test}.parquet against the suite; write
     data/validated/{train,test,quarantine}.parquet, reports/data_docs/, reports/drift.json and
     metrics/validate.json. Exit 1 on a critical failure. With --batch, check a new delivery
-    and write reports/batch_data_docs/."""
+    and write reports/batch_data_docs/ (with --chunk-rows, a chunk at a time)."""
     from datacentric.stages import validate as stage
 
-    _run(lambda: stage.main(params) if batch is None else stage.check_batch(batch, params))
+    _run(lambda: stage.main(params) if batch is None
+         else stage.check_batch(batch, params, chunk_rows=chunk_rows))
 
 
 @app.command()

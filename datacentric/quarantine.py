@@ -13,6 +13,24 @@ from datacentric.validation import ExpectationOutcome, ValidationOutcome
 SEVERITIES = ("critical", "warning", "info")
 
 
+def merge_outcomes(batch: str, parts: list[ValidationOutcome]) -> ValidationOutcome:
+    """One outcome for a batch validated in chunks with the same suite: an expectation
+    succeeds when it succeeds on every chunk; counts add up and failing rows are joined.
+
+    Aggregate expectations (null rates, row counts, uniqueness) are thereby judged per chunk.
+    """
+    merged = []
+    for results in zip(*(part.outcomes for part in parts), strict=True):
+        first = results[0]
+        merged.append(ExpectationOutcome(
+            expectation=first.expectation, column=first.column, severity=first.severity,
+            success=all(r.success for r in results),
+            unexpected_count=sum(r.unexpected_count for r in results),
+            failing_row_ids=tuple(i for r in results for i in r.failing_row_ids),
+            message=next((r.message for r in results if not r.success and r.message), "")))
+    return ValidationOutcome(batch, merged)
+
+
 def quarantine_table(outcome: ValidationOutcome) -> pd.DataFrame:
     """One row per quarantined ``row_id``: columns ``row_id``, ``batch``, ``reasons`` (the
     failing row-level expectations, ``; ``-joined, sorted)."""

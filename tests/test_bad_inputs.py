@@ -188,6 +188,11 @@ def scoring_file_with_text_in_a_numeric_column(w):
     frame.to_csv(w / "new.csv", index=False)
 
 
+def delivery_repeating_rows(w):
+    frame = _frame(w)
+    pd.concat([frame, frame.head(3)]).to_csv(w / "new.csv", index=False)
+
+
 def review_sheet_with_formulas(w):
     sheet = pd.read_csv(w / "reports/review_sheet.csv", dtype=str)
     sheet["decision"] = "keep"
@@ -281,6 +286,9 @@ CASES = {
     "text in a numeric column at scoring": Refused(
         scoring_file_with_text_in_a_numeric_column, ("predict", "new.csv", "--chunk-rows", "50"),
         "new.csv (rows 101-150): column 'age' is numeric at training but holds 'forty'"),
+    "delivery repeating rows across chunks": Refused(
+        delivery_repeating_rows, ("validate", "--batch", "new.csv", "--chunk-rows", "60"),
+        "new: 3 rows repeat rows of an earlier chunk"),
     "review sheet with formulas": Refused(review_sheet_with_formulas,
                                           ("review", "merge", "sheet.csv"),
                                           "line 2: decision '=HYPERLINK("),
@@ -290,13 +298,15 @@ CASES = {
 
 
 FAILED_DOCS = "reports/failed_data_docs"
+DIAGNOSIS = (FAILED_DOCS, "reports/batch_data_docs")
 
 
 def _fingerprint(workdir: Path) -> dict[str, str]:
-    """Hash of every file, except the failed run's Data Docs that validate writes on purpose."""
+    """Hash of every file, except the Data Docs that validate writes on purpose to show what
+    failed."""
     return {str(p.relative_to(workdir)): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(workdir.rglob("*"))
-            if p.is_file() and not p.relative_to(workdir).as_posix().startswith(FAILED_DOCS)}
+            if p.is_file() and not p.relative_to(workdir).as_posix().startswith(DIAGNOSIS)}
 
 
 @pytest.mark.parametrize("case", list(CASES.values()), ids=list(CASES))
@@ -338,3 +348,14 @@ def test_scoring_in_chunks_matches_evaluate(base, tmp_path):
     probabilities = [c for c in evaluated if c.startswith("proba_")]
     np.testing.assert_allclose(both[probabilities].to_numpy(),
                                both[[f"{c}_scored" for c in probabilities]].to_numpy(), rtol=1e-5)
+
+
+def test_chunked_batch_validation_quarantines_the_same_rows(base, tmp_path):
+    workdir = shutil.copytree(base, tmp_path / "work")
+    frame = _frame(workdir)
+    frame.loc[[5, 70, 140], "income"] = 1e9
+    frame.to_csv(workdir / "new.csv", index=False)
+    verdicts = [run(["datacentric", "validate", "--batch", "new.csv", *chunking],
+                    workdir).stdout.strip().splitlines()[-1]
+                for chunking in ([], ["--chunk-rows", "40"])]
+    assert verdicts[0] == verdicts[1] == "new.csv: passed; 3 of 150 rows would be quarantined."

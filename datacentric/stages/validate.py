@@ -19,9 +19,15 @@ import typer
 from datacentric import dataset, paths
 from datacentric.columns import ROW_ID
 from datacentric.errors import DatacentricError
-from datacentric.io import atomic_path, read_table, write_json, write_parquet
+from datacentric.io import atomic_path, read_chunks, read_table, write_json, write_parquet
 from datacentric.params import Params, load_params
-from datacentric.quarantine import critical_failures, drift, quarantine_table, summarise
+from datacentric.quarantine import (
+    critical_failures,
+    drift,
+    merge_outcomes,
+    quarantine_table,
+    summarise,
+)
 from datacentric.validation import ValidationOutcome, Validator, read_suite
 
 
@@ -82,16 +88,39 @@ def main(params_path: str = "params.yaml") -> None:
                 "drift_warnings": int(shift["drifted"].sum())}, paths.METRICS / "validate.json")
 
 
-def check_batch(path: Path, params_path: str = "params.yaml") -> None:
-    """Validate a new delivery before it enters the pipeline; exit 1 on a critical problem."""
+def check_batch(path: Path, params_path: str = "params.yaml", *,
+                chunk_rows: int | None = None) -> None:
+    """Validate a new delivery before it enters the pipeline; exit 1 on a critical problem.
+
+    With ``chunk_rows``, the file is read and validated that many rows at a time, so its
+    size is not bounded by memory; aggregate expectations are then judged per chunk, and
+    rows repeated across chunks are a critical failure of their own.
+    """
     params = load_params(params_path)
     suite = read_suite(paths.GX_DIR, params.validation.suite)
-    frame = dataset.normalise(read_table(path), target=params.data.target, source=str(path))
-    frame = dataset.assign_row_ids(frame)
+    chunks = [read_table(path)] if chunk_rows is None else read_chunks(path, chunk_rows=chunk_rows)
+    parts, seen, repeated, n_rows = [], set(), 0, 0
     with atomic_path(paths.BATCH_DOCS) as docs:
         validator = Validator(suite, docs_dir=docs)
-        _, quarantined, problems = _check(validator, frame, path.stem, params)
+        for chunk in chunks:
+            frame = dataset.assign_row_ids(dataset.normalise(
+                chunk, target=params.data.target, source=str(path)))
+            name = path.stem if chunk_rows is None else f"{path.stem}_rows_{n_rows + 1}"
+            parts.append(validator.validate(frame, batch=name))
+            ids = set(frame[ROW_ID])
+            repeated += len(ids & seen)
+            seen |= ids
+            n_rows += len(frame)
+            del frame, chunk
         validator.build_docs()
+    outcome = merge_outcomes(path.stem, parts) if len(parts) > 1 else parts[0]
+    quarantined = quarantine_table(outcome)
+    _print_report(outcome, quarantined)
+    problems = [f"{outcome.batch}: {p}" for p in critical_failures(
+        outcome, len(quarantined), n_rows=n_rows,
+        max_quarantine_fraction=params.validation.max_quarantine_fraction)]
+    if repeated:
+        problems.append(f"{outcome.batch}: {repeated} rows repeat rows of an earlier chunk")
     typer.echo(f"Data Docs: {paths.BATCH_DOCS / 'index.html'}")
     _stop(problems, paths.BATCH_DOCS)
-    typer.echo(f"{path}: passed; {len(quarantined)} of {len(frame)} rows would be quarantined.")
+    typer.echo(f"{path}: passed; {len(quarantined)} of {n_rows} rows would be quarantined.")
