@@ -75,32 +75,14 @@ def read_table(path: str | Path) -> pd.DataFrame:
         or has duplicated column names.
     """
     path = Path(path)
-    if not path.is_file():
-        raise DatacentricError(f"{path}: file not found.")
-    if path.stat().st_size == 0:
-        raise DatacentricError(f"{path}: file is empty.")
-    suffix = path.suffix.lower()
-    try:
+    suffix = _readable_suffix(path)
+    with _read_errors(path):
         if suffix == ".parquet":
             frame = pd.read_parquet(path)
-            names = list(pq.read_schema(path).names)
-        elif suffix in {".csv", ".txt"}:
-            frame = pd.read_csv(path, encoding="utf-8")
-            names = _csv_header(path)
+            _refuse_duplicated_names(path, list(pq.read_schema(path).names))
         else:
-            raise DatacentricError(
-                f"{path}: unsupported file type '{suffix}' (use .csv or .parquet)."
-            )
-    except UnicodeDecodeError:
-        raise DatacentricError(f"{path}: not UTF-8 text; re-save it as UTF-8.") from None
-    except pd.errors.EmptyDataError:
-        raise DatacentricError(f"{path}: file has no columns.") from None
-    except (pd.errors.ParserError, pa.ArrowInvalid, OSError) as exc:
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise DatacentricError(f"{path}: cannot be read ({first_line}).") from None
-    duplicated = sorted({n for n in names if names.count(n) > 1})
-    if duplicated:
-        raise DatacentricError(f"{path}: duplicated column names {duplicated}.")
+            _refuse_duplicated_names(path, _csv_header(path))
+            frame = pd.read_csv(path, encoding="utf-8")
     if frame.empty:
         raise DatacentricError(f"{path}: has a header but no data rows.")
     return frame
@@ -116,6 +98,24 @@ def read_chunks(path: str | Path, *, chunk_rows: int) -> Iterator[pd.DataFrame]:
         As :func:`read_table` does, also for a problem found part-way through the file.
     """
     path = Path(path)
+    suffix = _readable_suffix(path)
+    rows = 0
+    with _read_errors(path):
+        if suffix == ".parquet":
+            source = pq.ParquetFile(path)
+            _refuse_duplicated_names(path, list(source.schema_arrow.names))
+            chunks = (batch.to_pandas() for batch in source.iter_batches(batch_size=chunk_rows))
+        else:
+            _refuse_duplicated_names(path, _csv_header(path))
+            chunks = pd.read_csv(path, encoding="utf-8", chunksize=chunk_rows)
+        for chunk in chunks:
+            rows += len(chunk)
+            yield chunk
+    if rows == 0:
+        raise DatacentricError(f"{path}: has a header but no data rows.")
+
+
+def _readable_suffix(path: Path) -> str:
     if not path.is_file():
         raise DatacentricError(f"{path}: file not found.")
     if path.stat().st_size == 0:
@@ -123,20 +123,14 @@ def read_chunks(path: str | Path, *, chunk_rows: int) -> Iterator[pd.DataFrame]:
     suffix = path.suffix.lower()
     if suffix not in {".csv", ".txt", ".parquet"}:
         raise DatacentricError(f"{path}: unsupported file type '{suffix}' (use .csv or .parquet).")
-    rows = 0
+    return suffix
+
+
+@contextmanager
+def _read_errors(path: Path) -> Iterator[None]:
+    """Turn the parsers' exceptions into one sentence naming the file."""
     try:
-        if suffix == ".parquet":
-            chunks = (batch.to_pandas() for batch in
-                      pq.ParquetFile(path).iter_batches(batch_size=chunk_rows))
-        else:
-            names = _csv_header(path)
-            duplicated = sorted({n for n in names if names.count(n) > 1})
-            if duplicated:
-                raise DatacentricError(f"{path}: duplicated column names {duplicated}.")
-            chunks = pd.read_csv(path, encoding="utf-8", chunksize=chunk_rows)
-        for chunk in chunks:
-            rows += len(chunk)
-            yield chunk
+        yield
     except UnicodeDecodeError:
         raise DatacentricError(f"{path}: not UTF-8 text; re-save it as UTF-8.") from None
     except pd.errors.EmptyDataError:
@@ -144,8 +138,12 @@ def read_chunks(path: str | Path, *, chunk_rows: int) -> Iterator[pd.DataFrame]:
     except (pd.errors.ParserError, pa.ArrowInvalid, OSError) as exc:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DatacentricError(f"{path}: cannot be read ({first_line}).") from None
-    if rows == 0:
-        raise DatacentricError(f"{path}: has a header but no data rows.")
+
+
+def _refuse_duplicated_names(path: Path, names: list[str]) -> None:
+    duplicated = sorted({n for n in names if names.count(n) > 1})
+    if duplicated:
+        raise DatacentricError(f"{path}: duplicated column names {duplicated}.")
 
 
 def _csv_header(path: Path) -> list[str]:
