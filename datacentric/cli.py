@@ -25,6 +25,8 @@ PARAMS = typer.Option("params.yaml", "--params", help="The params file to read."
 def _run(stage: Callable[[], None]) -> None:
     """Run a stage; a DatacentricError becomes one line on stderr and exit status 1, and
     SIGTERM ends the stage like Ctrl-C (outputs are written atomically, so none is partial)."""
+    # Also SIGINT: a shell starts background jobs with it ignored, which Python would keep.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         stage()
