@@ -34,12 +34,18 @@ from datacentric.validation import ValidationOutcome, Validator, read_suite
 def _check(validator: Validator, frame: pd.DataFrame, batch: str, params: Params
            ) -> tuple[ValidationOutcome, pd.DataFrame, list[str]]:
     outcome = validator.validate(frame, batch=batch)
+    return (outcome, *_judge(outcome, len(frame), params))
+
+
+def _judge(outcome: ValidationOutcome, n_rows: int, params: Params
+           ) -> tuple[pd.DataFrame, list[str]]:
+    """The quarantined rows and the critical problems (prefixed by batch) of one outcome."""
     quarantined = quarantine_table(outcome)
     problems = critical_failures(
-        outcome, len(quarantined), n_rows=len(frame),
+        outcome, len(quarantined), n_rows=n_rows,
         max_quarantine_fraction=params.validation.max_quarantine_fraction)
     _print_report(outcome, quarantined)
-    return outcome, quarantined, [f"{batch}: {p}" for p in problems]
+    return quarantined, [f"{outcome.batch}: {p}" for p in problems]
 
 
 def _print_report(outcome: ValidationOutcome, quarantined: pd.DataFrame) -> None:
@@ -114,11 +120,7 @@ def check_batch(path: Path, params_path: str = "params.yaml", *,
             del frame, chunk
         validator.build_docs()
     outcome = merge_outcomes(path.stem, parts) if len(parts) > 1 else parts[0]
-    quarantined = quarantine_table(outcome)
-    _print_report(outcome, quarantined)
-    problems = [f"{outcome.batch}: {p}" for p in critical_failures(
-        outcome, len(quarantined), n_rows=n_rows,
-        max_quarantine_fraction=params.validation.max_quarantine_fraction)]
+    quarantined, problems = _judge(outcome, n_rows, params)
     if repeated:
         problems.append(f"{outcome.batch}: {repeated} rows repeat rows of an earlier chunk")
     typer.echo(f"Data Docs: {paths.BATCH_DOCS / 'index.html'}")
