@@ -11,21 +11,31 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from cleanlab import Datalab
+from cleanlab.internal.neighbor.knn_graph import construct_knn_graph_from_index, correct_knn_graph
+from cleanlab.internal.neighbor.metric import decide_default_metric
 from sklearn.metrics import balanced_accuracy_score
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
-from sklearn.neighbors import NearestNeighbors
 from sklearn.preprocessing import OrdinalEncoder
 from sklearn.tree import DecisionTreeClassifier
 
 from datacentric.columns import LABEL
 from datacentric.features import NON_FEATURES
+from datacentric.neighbours import ApproximateNeighbors, nearest_neighbours
 
 DATALAB_ISSUES = ("outlier", "near_duplicate", "class_imbalance", "non_iid")
 
 
-def datalab_issues(features: np.ndarray, labels: np.ndarray, pred_probs: np.ndarray
+DATALAB_NEIGHBOURS = 10  # Datalab's default k for outliers, near-duplicates and non-IID
+
+
+def datalab_issues(features: np.ndarray, labels: np.ndarray, pred_probs: np.ndarray, *,
+                   exact_rows: int = 20_000, random_state: int = 0
                    ) -> tuple[pd.DataFrame, dict[str, int]]:
     """Run cleanlab's Datalab for :data:`DATALAB_ISSUES`.
+
+    Up to ``exact_rows`` rows Datalab builds its exact neighbour graph itself; above, the
+    graph comes from an approximate index with the metric Datalab would choose, exact
+    duplicates restored by cleanlab's own correction.
 
     Parameters
     ----------
@@ -39,8 +49,16 @@ def datalab_issues(features: np.ndarray, labels: np.ndarray, pred_probs: np.ndar
     ``near_duplicate_of`` (position of the first earlier row in the row's near-duplicate set,
     or -1), and the count of flagged rows per issue type.
     """
+    knn_graph = None
+    if len(features) > exact_rows:
+        metric = "cosine" if decide_default_metric(features) == "cosine" else "euclidean"
+        index = ApproximateNeighbors(DATALAB_NEIGHBOURS, metric=metric,
+                                     random_state=random_state).fit(features)
+        knn_graph = correct_knn_graph(features, construct_knn_graph_from_index(index))
     lab = Datalab(data={LABEL: labels}, label_name=LABEL, verbosity=0)
-    lab.find_issues(features=features, pred_probs=pred_probs,
+    # given a graph, Datalab's neighbour checks read only the graph
+    lab.find_issues(features=features if knn_graph is None else None, pred_probs=pred_probs,
+                    knn_graph=knn_graph,
                     issue_types={name: {} for name in DATALAB_ISSUES})
     issues = lab.get_issues()
     columns = [c for name in DATALAB_ISSUES for c in (f"is_{name}_issue", f"{name}_score")
@@ -85,17 +103,21 @@ def single_column_leakage(frame: pd.DataFrame, *, n_splits: int = 3, random_stat
 
 
 def shared_rows(train_features: np.ndarray, test_features: np.ndarray, train_ids: pd.Series,
-                test_ids: pd.Series, *, distance_fraction: float = 0.05) -> pd.DataFrame:
+                test_ids: pd.Series, *, distance_fraction: float = 0.05,
+                exact_rows: int = 20_000, random_state: int = 0) -> pd.DataFrame:
     """Test rows that are exact or near copies of a training row.
 
     A pair is shared when the Euclidean distance between featurized rows is at most
     ``distance_fraction`` times the median nearest-neighbour distance within the training
     rows (0 finds exact copies only). Columns ``test_row_id``, ``train_row_id``, ``distance``.
+    Above ``exact_rows`` training rows the neighbour search is approximate.
     """
-    neighbours = NearestNeighbors(n_neighbors=2).fit(train_features)
-    within, _ = neighbours.kneighbors(train_features)
-    scale = float(np.median(within[:, 1])) if len(train_features) > 1 else 0.0
-    distance, index = neighbours.kneighbors(test_features, n_neighbors=1)
+    search = {"n_neighbors": 1, "exact_rows": exact_rows, "random_state": random_state}
+    scale = 0.0
+    if len(train_features) > 1:
+        within, _ = nearest_neighbours(train_features, None, **search)
+        scale = float(np.median(within[:, 0]))
+    distance, index = nearest_neighbours(train_features, test_features, **search)
     close = distance[:, 0] <= distance_fraction * scale + 1e-9
     return pd.DataFrame({"test_row_id": np.asarray(test_ids)[close],
                          "train_row_id": np.asarray(train_ids)[index[close, 0]],

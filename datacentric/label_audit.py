@@ -25,7 +25,6 @@ from sklearn.ensemble import (
 )
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
-from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.svm import SVC
 
@@ -37,11 +36,12 @@ from datacentric.features import (
     feature_columns,
     require_finite,
 )
+from datacentric.neighbours import KNeighborsVote
 
 AUDIT_MODELS: dict[str, Callable[[int], ClassifierMixin]] = {
     "hgb": lambda seed: HistGradientBoostingClassifier(random_state=seed),
     "logreg": lambda seed: LogisticRegression(max_iter=2000, random_state=seed),
-    "knn": lambda seed: KNeighborsClassifier(n_neighbors=15, weights="distance"),
+    "knn": lambda seed: KNeighborsVote(n_neighbors=15, random_state=seed),
     "rf": lambda seed: RandomForestClassifier(n_estimators=200, min_samples_leaf=2, n_jobs=-1,
                                               random_state=seed),
     "et": lambda seed: ExtraTreesClassifier(n_estimators=200, min_samples_leaf=2, n_jobs=-1,
@@ -49,6 +49,19 @@ AUDIT_MODELS: dict[str, Callable[[int], ClassifierMixin]] = {
     "svc": lambda seed: SVC(probability=True, random_state=seed),
     "mlp": lambda seed: _torch_mlp(seed),
 }
+
+
+def sized(model: ClassifierMixin, *, n_rows: int, tree_sample_rows: int,
+          exact_search_rows: int) -> ClassifierMixin:
+    """``model`` bounded for ``n_rows`` training rows: above ``tree_sample_rows`` each forest
+    tree draws a bootstrap sample of that many rows; kNN searches exactly up to
+    ``exact_search_rows`` reference rows and approximately above."""
+    if isinstance(model, KNeighborsVote):
+        model.set_params(exact_rows=exact_search_rows)
+    if isinstance(model, (RandomForestClassifier, ExtraTreesClassifier)) and \
+            n_rows > tree_sample_rows:
+        model.set_params(bootstrap=True, max_samples=tree_sample_rows)
+    return model
 
 
 def _torch_mlp(seed: int) -> ClassifierMixin:
@@ -79,11 +92,13 @@ def check_classes(labels: pd.Series, *, n_splits: int) -> np.ndarray:
 
 
 def out_of_fold_pred_probs(frame: pd.DataFrame, *, model: str, n_splits: int,
-                           random_state: int, min_category_frequency: int = 10) -> np.ndarray:
+                           random_state: int, min_category_frequency: int = 10,
+                           tree_sample_rows: int = 100_000, exact_search_rows: int = 20_000
+                           ) -> np.ndarray:
     """Out-of-fold predicted probabilities, shape (N, K), columns in sorted class order.
 
-    Each fold fits the featurizer and the model ``model`` (a key of :data:`AUDIT_MODELS`) on
-    the other folds only.
+    Each fold fits the featurizer and the model ``model`` (a key of :data:`AUDIT_MODELS`,
+    :func:`sized` for the fold) on the other folds only.
     """
     classes = check_classes(frame[LABEL], n_splits=n_splits)
     require_finite(frame, what="audited rows", advice=SUITE_ADVICE)
@@ -94,7 +109,8 @@ def out_of_fold_pred_probs(frame: pd.DataFrame, *, model: str, n_splits: int,
     for fit_idx, held_idx in folds.split(frame, labels):
         pipeline = make_pipeline(
             build_featurizer(numeric, categorical, min_category_frequency=min_category_frequency),
-            AUDIT_MODELS[model](random_state),
+            sized(AUDIT_MODELS[model](random_state), n_rows=len(fit_idx),
+                  tree_sample_rows=tree_sample_rows, exact_search_rows=exact_search_rows),
         )
         pipeline.fit(frame.iloc[fit_idx], labels[fit_idx])
         if "n_jobs" in pipeline[-1].get_params():

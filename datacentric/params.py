@@ -54,6 +54,8 @@ class AuditParams(_Section):
     sharpness: float = Field(10.0, ge=0)
     leakage_threshold: float = Field(0.95, gt=0.5, le=1)
     shared_distance_fraction: float = Field(0.05, ge=0)
+    exact_search_rows: int = Field(20_000, ge=1)
+    tree_sample_rows: int = Field(100_000, ge=1)
 
 
 class CleanParams(_Section):

@@ -86,11 +86,13 @@ def test_noise_matrix_and_rates(blobs, runs):
     assert rates.between(0, 0.1).all()
 
 
-def test_duplicates_and_outliers_are_found(blobs, runs):
+@pytest.mark.parametrize("exact_rows", [10_000, 100], ids=["exact", "approximate"])
+def test_duplicates_and_outliers_are_found(blobs, runs, exact_rows):
     features = blobs[["x1", "x2"]].to_numpy().copy()
     features[7] = features[8]  # a duplicated row
     features[20] = [80.0, -90.0]  # an extreme outlier
-    table, counts = datalab_issues(features, blobs[LABEL].to_numpy(), np.mean(runs, axis=0))
+    table, counts = datalab_issues(features, blobs[LABEL].to_numpy(), np.mean(runs, axis=0),
+                                   exact_rows=exact_rows)
     assert table.loc[[7, 8], "is_near_duplicate_issue"].all()
     assert table.loc[8, "near_duplicate_of"] == 7 and table.loc[7, "near_duplicate_of"] == -1
     assert table.loc[20, "is_outlier_issue"]
@@ -107,14 +109,15 @@ def test_leaking_column_is_flagged(blobs):
     assert scores["colour"] < 0.7
 
 
-def test_rows_shared_between_train_and_test():
+@pytest.mark.parametrize("exact_rows", [10_000, 50], ids=["exact", "approximate"])
+def test_rows_shared_between_train_and_test(exact_rows):
     rng = np.random.default_rng(1)
     train = rng.normal(size=(100, 3))
     test = rng.normal(size=(20, 3))
     test[4] = train[9]
     test[5] = train[10] + 1e-4
     shared = shared_rows(train, test, pd.Series([f"t{i}" for i in range(100)]),
-                         pd.Series([f"s{i}" for i in range(20)]))
+                         pd.Series([f"s{i}" for i in range(20)]), exact_rows=exact_rows)
     assert dict(zip(shared["test_row_id"], shared["train_row_id"], strict=True)) == {
         "s4": "t9", "s5": "t10"}
 

@@ -27,6 +27,7 @@ from datacentric.label_audit import (
     noise_matrix,
     noise_rates,
     out_of_fold_pred_probs,
+    sized,
 )
 from datacentric.params import AuditParams, load_params
 from datacentric.review import review_sheet
@@ -39,7 +40,9 @@ def _test_runs(train: pd.DataFrame, test: pd.DataFrame, params: AuditParams, see
     for name in params.models:
         pipeline = make_pipeline(
             build_featurizer(*feature_columns(train), min_category_frequency=min_frequency),
-            AUDIT_MODELS[name](seed)).fit(train, train[LABEL])
+            sized(AUDIT_MODELS[name](seed), n_rows=len(train),
+                  tree_sample_rows=params.tree_sample_rows,
+                  exact_search_rows=params.exact_search_rows)).fit(train, train[LABEL])
         runs.append(pipeline.predict_proba(test))
     return runs
 
@@ -59,7 +62,9 @@ def _label_tables(train: pd.DataFrame, test: pd.DataFrame, audit: AuditParams, s
     classes = check_classes(train[LABEL], n_splits=audit.folds)
     runs = [out_of_fold_pred_probs(train, model=name, n_splits=audit.folds,
                                    random_state=seed + repeat,
-                                   min_category_frequency=min_frequency)
+                                   min_category_frequency=min_frequency,
+                                   tree_sample_rows=audit.tree_sample_rows,
+                                   exact_search_rows=audit.exact_search_rows)
             for repeat in range(audit.repeats) for name in audit.models]
     train_table, ensemble = find_label_errors(train[LABEL].to_numpy(), runs, classes,
                                               sharpness=audit.sharpness)
@@ -76,11 +81,12 @@ def _data_checks(train: pd.DataFrame, test: pd.DataFrame, ensemble: np.ndarray,
     featurizer = build_featurizer(*feature_columns(train), min_category_frequency=min_frequency)
     X_train = featurizer.fit_transform(train).to_numpy(np.float64)
     X_test = featurizer.transform(test).to_numpy(np.float64)
-    datalab, counts = datalab_issues(X_train, train[LABEL].to_numpy(), ensemble)
+    search = {"exact_rows": audit.exact_search_rows, "random_state": seed}
+    datalab, counts = datalab_issues(X_train, train[LABEL].to_numpy(), ensemble, **search)
     first = datalab.pop("near_duplicate_of").to_numpy()
     datalab["near_duplicate_of"] = np.where(first >= 0, train[ROW_ID].to_numpy()[first], None)
     shared = shared_rows(X_train, X_test, train[ROW_ID], test[ROW_ID],
-                         distance_fraction=audit.shared_distance_fraction)
+                         distance_fraction=audit.shared_distance_fraction, **search)
     leakage = single_column_leakage(train, random_state=seed)
     leakage["leaks"] = leakage["balanced_accuracy"] >= audit.leakage_threshold
     return datalab, counts, shared, leakage
