@@ -8,10 +8,11 @@ from its "Running stage" line to the next one (so it includes DVC hashing its ou
 peak memory is the largest summed RSS of the process tree sampled every 0.5 s while it ran.
 The baseline, measured in the same run, is a pandas read+write of the prepared training rows.
 With `bench/results/stage_scale.json` present, each stage that it also measured gets a growth
-exponent fitted over all sizes. Writes bench/results/matrix_scale.json.
+exponent fitted over all sizes (``--refit`` refits them from the saved JSON after
+stage_scale.py has run again). Writes bench/results/matrix_scale.json.
 
     python bench/matrix_scale.py [--rows 1000000] [--data-arms raw prune]
-                                 [--model-arms hgb logreg] [--seeds 0 1 2 3 4]
+                                 [--model-arms hgb logreg] [--seeds 0 1 2 3 4] [--refit]
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ import psutil
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+STAGE_SCALE = Path("bench/results/stage_scale.json")
 RUNNING = re.compile(r"Running stage '([^']+)'")
 # stage_scale.py names → the stage of this run that does the same work
 SAME_AS_STAGE_SCALE = {"ingest": "ingest", "validate": "validate", "audit": "audit",
@@ -150,7 +152,16 @@ def main() -> None:
     parser.add_argument("--model-arms", nargs="+", default=["hgb", "logreg"])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     parser.add_argument("--out", default="bench/results/matrix_scale.json")
+    parser.add_argument("--refit", action="store_true",
+                        help="only refit the growth exponents of the saved run")
     args = parser.parse_args()
+    if args.refit:
+        saved = json.loads(Path(args.out).read_text())
+        saved["growth_exponents"] = growth_exponents(
+            saved["rows"], pd.DataFrame(saved["stages"]), STAGE_SCALE)
+        Path(args.out).write_text(json.dumps(saved, indent=2) + "\n")
+        print(saved["growth_exponents"])
+        return
     arms = {"data_arms": args.data_arms, "model_arms": args.model_arms, "seeds": args.seeds}
 
     with tempfile.TemporaryDirectory(prefix="matrix_scale.") as scratch:
@@ -170,7 +181,7 @@ def main() -> None:
     ingest = {"stage": "ingest", "seconds": setup["dvc repro ingest"], "peak_mib": np.nan}
     table = pd.DataFrame([ingest, *stages]).drop(columns="start")
     table["x_baseline"] = table["seconds"] / baseline
-    exponents = growth_exponents(args.rows, table, Path("bench/results/stage_scale.json"))
+    exponents = growth_exponents(args.rows, table, STAGE_SCALE)
     cells = table[table["stage"].str.startswith("cell@")]
     print(f"\n{args.rows:,} rows, {len(cells)} cells: dvc repro {wall / 60:.1f} min, largest "
           f"process {largest:,.0f} MiB, baseline pandas read+write {baseline:.1f} s")
