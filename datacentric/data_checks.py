@@ -20,7 +20,7 @@ from sklearn.tree import DecisionTreeClassifier
 
 from datacentric.columns import LABEL
 from datacentric.features import NON_FEATURES
-from datacentric.neighbours import ApproximateNeighbors, nearest_neighbours
+from datacentric.neighbours import ApproximateNeighbors, neighbour_index
 
 DATALAB_ISSUES = ("outlier", "near_duplicate", "class_imbalance", "non_iid")
 
@@ -112,12 +112,12 @@ def shared_rows(train_features: np.ndarray, test_features: np.ndarray, train_ids
     rows (0 finds exact copies only). Columns ``test_row_id``, ``train_row_id``, ``distance``.
     Above ``exact_rows`` training rows the neighbour search is approximate.
     """
-    search = {"n_neighbors": 1, "exact_rows": exact_rows, "random_state": random_state}
+    search = neighbour_index(train_features, exact_rows=exact_rows, random_state=random_state)
     scale = 0.0
     if len(train_features) > 1:
-        within, _ = nearest_neighbours(train_features, None, **search)
+        within, _ = search.kneighbors(None, n_neighbors=1)
         scale = float(np.median(within[:, 0]))
-    distance, index = nearest_neighbours(train_features, test_features, **search)
+    distance, index = search.kneighbors(test_features, n_neighbors=1)
     close = distance[:, 0] <= distance_fraction * scale + 1e-9
     return pd.DataFrame({"test_row_id": np.asarray(test_ids)[close],
                          "train_row_id": np.asarray(train_ids)[index[close, 0]],

@@ -77,17 +77,24 @@ def _drop_self(distances: np.ndarray, indices: np.ndarray, k: int
     return distances[keep].reshape(-1, k), indices[keep].reshape(-1, k)
 
 
+def neighbour_index(reference: np.ndarray, *, exact_rows: int, random_state: int = 0
+                    ) -> NearestNeighbors | ApproximateNeighbors:
+    """A Euclidean search over ``reference``, fitted: exact up to ``exact_rows`` rows,
+    approximate above. Its ``kneighbors(X, n_neighbors)`` returns distances and indices,
+    shape (n_queries, n_neighbors); ``X`` None queries the reference rows, each without
+    itself."""
+    if len(reference) <= exact_rows:
+        return NearestNeighbors().fit(reference)
+    return ApproximateNeighbors(random_state=random_state).fit(reference)
+
+
 def nearest_neighbours(reference: np.ndarray, queries: np.ndarray | None, *, n_neighbors: int,
                        exact_rows: int, random_state: int = 0
                        ) -> tuple[np.ndarray, np.ndarray]:
     """Euclidean distances and indices into ``reference`` of each query's ``n_neighbors``
-    nearest rows, shape (n_queries, n_neighbors); ``queries`` None means the reference rows,
-    each without itself. Exact up to ``exact_rows`` reference rows, approximate above."""
-    if len(reference) <= exact_rows:
-        search = NearestNeighbors(n_neighbors=n_neighbors).fit(reference)
-    else:
-        search = ApproximateNeighbors(n_neighbors, random_state=random_state).fit(reference)
-    return search.kneighbors(queries, n_neighbors=n_neighbors)
+    nearest rows (see :func:`neighbour_index`)."""
+    index = neighbour_index(reference, exact_rows=exact_rows, random_state=random_state)
+    return index.kneighbors(queries, n_neighbors=n_neighbors)
 
 
 class KNeighborsVote(ClassifierMixin, BaseEstimator):
