@@ -64,6 +64,14 @@ def sized(model: ClassifierMixin, *, n_rows: int, tree_sample_rows: int,
     return model
 
 
+def repeatable_predict_proba(pipeline, X: pd.DataFrame) -> np.ndarray:
+    """``pipeline.predict_proba(X)`` on one thread: forests sum their trees' probabilities in
+    thread order, which changes the last bits from run to run."""
+    if "n_jobs" in pipeline[-1].get_params():
+        pipeline[-1].set_params(n_jobs=1)
+    return pipeline.predict_proba(X)
+
+
 def _torch_mlp(seed: int) -> ClassifierMixin:
     from datacentric.models.torch_classifier import TorchClassifier  # torch loads slowly
 
@@ -113,10 +121,7 @@ def out_of_fold_pred_probs(frame: pd.DataFrame, *, model: str, n_splits: int,
                   tree_sample_rows=tree_sample_rows, exact_search_rows=exact_search_rows),
         )
         pipeline.fit(frame.iloc[fit_idx], labels[fit_idx])
-        if "n_jobs" in pipeline[-1].get_params():
-            # Forests sum tree probabilities in thread order; one thread makes it repeatable.
-            pipeline[-1].set_params(n_jobs=1)
-        probs = pipeline.predict_proba(frame.iloc[held_idx])
+        probs = repeatable_predict_proba(pipeline, frame.iloc[held_idx])
         columns = np.searchsorted(classes, pipeline.classes_)
         pred_probs[np.ix_(held_idx, columns)] = probs
     return pred_probs

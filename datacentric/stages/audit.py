@@ -27,6 +27,7 @@ from datacentric.label_audit import (
     noise_matrix,
     noise_rates,
     out_of_fold_pred_probs,
+    repeatable_predict_proba,
     sized,
 )
 from datacentric.params import AuditParams, load_params
@@ -43,7 +44,7 @@ def _test_runs(train: pd.DataFrame, test: pd.DataFrame, params: AuditParams, see
             sized(AUDIT_MODELS[name](seed), n_rows=len(train),
                   tree_sample_rows=params.tree_sample_rows,
                   exact_search_rows=params.exact_search_rows)).fit(train, train[LABEL])
-        runs.append(pipeline.predict_proba(test))
+        runs.append(repeatable_predict_proba(pipeline, test))
     return runs
 
 
