@@ -25,7 +25,7 @@ from sklearn.ensemble import (
 )
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
-from sklearn.pipeline import make_pipeline
+from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.svm import SVC
 
 from datacentric.columns import LABEL
@@ -62,6 +62,17 @@ def sized(model: ClassifierMixin, *, n_rows: int, tree_sample_rows: int,
             n_rows > tree_sample_rows:
         model.set_params(bootstrap=True, max_samples=tree_sample_rows)
     return model
+
+
+def audit_pipeline(model: str, numeric: list[str], categorical: list[str], *, n_rows: int,
+                   random_state: int, min_category_frequency: int, tree_sample_rows: int,
+                   exact_search_rows: int) -> Pipeline:
+    """Unfitted featurizer + audit model ``model`` (a key of :data:`AUDIT_MODELS`), the model
+    :func:`sized` for ``n_rows`` training rows."""
+    return make_pipeline(
+        build_featurizer(numeric, categorical, min_category_frequency=min_category_frequency),
+        sized(AUDIT_MODELS[model](random_state), n_rows=n_rows,
+              tree_sample_rows=tree_sample_rows, exact_search_rows=exact_search_rows))
 
 
 def repeatable_predict_proba(pipeline, X: pd.DataFrame) -> np.ndarray:
@@ -115,11 +126,10 @@ def out_of_fold_pred_probs(frame: pd.DataFrame, *, model: str, n_splits: int,
     pred_probs = np.zeros((len(frame), len(classes)))
     folds = StratifiedKFold(n_splits, shuffle=True, random_state=random_state)
     for fit_idx, held_idx in folds.split(frame, labels):
-        pipeline = make_pipeline(
-            build_featurizer(numeric, categorical, min_category_frequency=min_category_frequency),
-            sized(AUDIT_MODELS[model](random_state), n_rows=len(fit_idx),
-                  tree_sample_rows=tree_sample_rows, exact_search_rows=exact_search_rows),
-        )
+        pipeline = audit_pipeline(
+            model, numeric, categorical, n_rows=len(fit_idx), random_state=random_state,
+            min_category_frequency=min_category_frequency, tree_sample_rows=tree_sample_rows,
+            exact_search_rows=exact_search_rows)
         pipeline.fit(frame.iloc[fit_idx], labels[fit_idx])
         probs = repeatable_predict_proba(pipeline, frame.iloc[held_idx])
         columns = np.searchsorted(classes, pipeline.classes_)

@@ -59,9 +59,9 @@ class ApproximateNeighbors:
         own = X is None
         queries = self.reference_ if own else self._prepared(X)
         squared, indices = self.index_.search(queries, k + own)
-        distances = np.sqrt(np.maximum(squared, 0.0)).astype(np.float64)
-        if self.metric == "cosine":
-            distances = distances ** 2 / 2
+        squared = np.maximum(squared, 0.0).astype(np.float64)
+        # unit rows: |a - b|² / 2 = 1 - cos(a, b)
+        distances = squared / 2 if self.metric == "cosine" else np.sqrt(squared)
         if own:
             distances, indices = _drop_self(distances, indices, k)
         return (distances, indices) if return_distance else indices
@@ -88,18 +88,9 @@ def neighbour_index(reference: np.ndarray, *, exact_rows: int, random_state: int
     return ApproximateNeighbors(random_state=random_state).fit(reference)
 
 
-def nearest_neighbours(reference: np.ndarray, queries: np.ndarray | None, *, n_neighbors: int,
-                       exact_rows: int, random_state: int = 0
-                       ) -> tuple[np.ndarray, np.ndarray]:
-    """Euclidean distances and indices into ``reference`` of each query's ``n_neighbors``
-    nearest rows (see :func:`neighbour_index`)."""
-    index = neighbour_index(reference, exact_rows=exact_rows, random_state=random_state)
-    return index.kneighbors(queries, n_neighbors=n_neighbors)
-
-
 class KNeighborsVote(ClassifierMixin, BaseEstimator):
     """Distance-weighted k-nearest-neighbour classifier, the probabilities of scikit-learn's
-    ``KNeighborsClassifier(weights="distance")``, searched with :func:`nearest_neighbours`
+    ``KNeighborsClassifier(weights="distance")``, searched with :func:`neighbour_index`
     (exact up to ``exact_rows`` training rows, approximate above)."""
 
     def __init__(self, n_neighbors: int = 15, *, exact_rows: int = 20_000,
@@ -110,15 +101,15 @@ class KNeighborsVote(ClassifierMixin, BaseEstimator):
 
     def fit(self, X, y) -> KNeighborsVote:
         self.classes_, self.codes_ = np.unique(np.asarray(y), return_inverse=True)
-        self.reference_ = np.asarray(X, dtype=np.float64)
+        self.index_ = neighbour_index(np.asarray(X, dtype=np.float64),
+                                      exact_rows=self.exact_rows, random_state=self.random_state)
         return self
 
     def predict_proba(self, X) -> np.ndarray:
         """Shape (n_rows, n_classes): each class's share of the neighbours' 1/distance weights;
         neighbours at distance 0, where there are any, share all the weight."""
-        distances, indices = nearest_neighbours(
-            self.reference_, np.asarray(X, dtype=np.float64), n_neighbors=self.n_neighbors,
-            exact_rows=self.exact_rows, random_state=self.random_state)
+        distances, indices = self.index_.kneighbors(np.asarray(X, dtype=np.float64),
+                                                    n_neighbors=self.n_neighbors)
         copies = distances == 0
         weights = np.where(copies.any(axis=1, keepdims=True), copies,
                            1 / np.where(copies, 1.0, distances))

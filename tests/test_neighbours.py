@@ -9,7 +9,7 @@ from sklearn.ensemble import ExtraTreesClassifier, RandomForestClassifier
 from sklearn.neighbors import KNeighborsClassifier, NearestNeighbors
 
 from datacentric.label_audit import sized
-from datacentric.neighbours import ApproximateNeighbors, KNeighborsVote, nearest_neighbours
+from datacentric.neighbours import ApproximateNeighbors, KNeighborsVote, neighbour_index
 
 
 @pytest.fixture(scope="module")
@@ -24,12 +24,12 @@ def clusters() -> np.ndarray:
 
 def test_approximate_search_finds_almost_all_exact_neighbours(clusters):
     queries = clusters[:500] + 0.01
-    exact_d, exact_i = nearest_neighbours(clusters, queries, n_neighbors=10, exact_rows=10**6)
-    approx_d, approx_i = nearest_neighbours(clusters, queries, n_neighbors=10, exact_rows=1000)
+    exact_d, exact_i = neighbour_index(clusters, exact_rows=10**6).kneighbors(queries, 10)
+    approx_d, approx_i = neighbour_index(clusters, exact_rows=1000).kneighbors(queries, 10)
     recall = np.mean([len(set(a) & set(e)) / 10 for a, e in zip(approx_i, exact_i, strict=True)])
     assert recall >= 0.9
     assert np.allclose(approx_d[:, 0], exact_d[:, 0], atol=1e-4)  # float32 index
-    again = nearest_neighbours(clusters, queries, n_neighbors=10, exact_rows=1000)
+    again = neighbour_index(clusters, exact_rows=1000).kneighbors(queries, 10)
     assert np.array_equal(again[1], approx_i)
 
 

@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 import typer
 from sklearn.metrics import average_precision_score, precision_recall_fscore_support
-from sklearn.pipeline import make_pipeline
 
 from datacentric import paths
 from datacentric.columns import IS_FLIPPED, LABEL, ROW_ID
@@ -21,14 +20,13 @@ from datacentric.data_checks import datalab_issues, shared_rows, single_column_l
 from datacentric.features import build_featurizer, feature_columns
 from datacentric.io import write_csv, write_json, write_parquet
 from datacentric.label_audit import (
-    AUDIT_MODELS,
+    audit_pipeline,
     check_classes,
     find_label_errors,
     noise_matrix,
     noise_rates,
     out_of_fold_pred_probs,
     repeatable_predict_proba,
-    sized,
 )
 from datacentric.params import AuditParams, load_params
 from datacentric.review import review_sheet
@@ -39,11 +37,10 @@ def _test_runs(train: pd.DataFrame, test: pd.DataFrame, params: AuditParams, see
     """Each audit model fitted on all training rows, predicting the test rows."""
     runs = []
     for name in params.models:
-        pipeline = make_pipeline(
-            build_featurizer(*feature_columns(train), min_category_frequency=min_frequency),
-            sized(AUDIT_MODELS[name](seed), n_rows=len(train),
-                  tree_sample_rows=params.tree_sample_rows,
-                  exact_search_rows=params.exact_search_rows)).fit(train, train[LABEL])
+        pipeline = audit_pipeline(
+            name, *feature_columns(train), n_rows=len(train), random_state=seed,
+            min_category_frequency=min_frequency, tree_sample_rows=params.tree_sample_rows,
+            exact_search_rows=params.exact_search_rows).fit(train, train[LABEL])
         runs.append(repeatable_predict_proba(pipeline, test))
     return runs
 
