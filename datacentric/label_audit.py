@@ -36,6 +36,7 @@ from datacentric.features import (
     feature_columns,
     require_finite,
 )
+from datacentric.models.zoo import encoding_for
 from datacentric.neighbours import KNeighborsVote
 
 AUDIT_MODELS: dict[str, Callable[[int], ClassifierMixin]] = {
@@ -68,11 +69,19 @@ def audit_pipeline(model: str, numeric: list[str], categorical: list[str], *, n_
                    random_state: int, min_category_frequency: int, tree_sample_rows: int,
                    exact_search_rows: int) -> Pipeline:
     """Unfitted featurizer + audit model ``model`` (a key of :data:`AUDIT_MODELS`), the model
-    :func:`sized` for ``n_rows`` training rows."""
+    :func:`sized` for ``n_rows`` training rows; hgb reads category codes natively, the others
+    one-hot columns (:func:`encoding_for`)."""
+    encoding = encoding_for(model)
+    estimator = sized(AUDIT_MODELS[model](random_state), n_rows=n_rows,
+                      tree_sample_rows=tree_sample_rows, exact_search_rows=exact_search_rows)
+    if encoding == "native":
+        # the native featurizer emits the numeric columns, then one code column per categorical
+        estimator.set_params(
+            categorical_features=[False] * len(numeric) + [True] * len(categorical))
     return make_pipeline(
-        build_featurizer(numeric, categorical, min_category_frequency=min_category_frequency),
-        sized(AUDIT_MODELS[model](random_state), n_rows=n_rows,
-              tree_sample_rows=tree_sample_rows, exact_search_rows=exact_search_rows))
+        build_featurizer(numeric, categorical, min_category_frequency=min_category_frequency,
+                         encoding=encoding),
+        estimator)
 
 
 def repeatable_predict_proba(pipeline, X: pd.DataFrame) -> np.ndarray:

@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 
 from datacentric.dataset import assign_row_ids, normalise, split_train_test
-from datacentric.features import build_featurizer, feature_columns
+from datacentric.features import build_featurizer, categorical_mask, feature_columns
 
 
 def _splits(raw_frame):
@@ -43,3 +43,26 @@ def test_all_missing_and_constant_columns_do_not_break(raw_frame):
     out = featurizer.transform(train)
     assert np.isfinite(out.to_numpy()).all()
     assert isinstance(out, pd.DataFrame)
+
+
+def test_native_encoding_keeps_numerics_and_codes_categories(raw_frame):
+    train, test = _splits(raw_frame)
+    featurizer = build_featurizer(*feature_columns(train), min_category_frequency=10,
+                                  encoding="native").fit(train)
+    out = featurizer.transform(train)
+    assert list(out.columns) == ["num__income", "num__age", "code__city", "code__job"]
+    assert categorical_mask(out.columns).tolist() == [False, False, True, True]
+    # numerics untouched, missing values left for the trees
+    np.testing.assert_array_equal(out["num__income"].to_numpy(), train["income"].to_numpy())
+    # four frequent cities and one code for the rare ones; missing is NaN, not a code
+    codes = out["code__city"]
+    assert codes.dropna().nunique() == 5
+    assert codes[train["city"].isna().to_numpy()].isna().all()
+    unseen = test.head(1).assign(city="atlantis")
+    assert np.isnan(featurizer.transform(unseen)["code__city"].iloc[0])
+
+
+def test_one_hot_encoding_has_no_category_codes(raw_frame):
+    train, _ = _splits(raw_frame)
+    out = build_featurizer(*feature_columns(train)).fit_transform(train)
+    assert not categorical_mask(out.columns).any()

@@ -91,3 +91,22 @@ def test_untrusted_types_in_skops_are_refused(tmp_path):
 def test_unknown_model_name():
     with pytest.raises(ValueError, match="unknown model"):
         make_model("xgboost", FAST, random_state=0)
+
+
+def test_hgb_splits_on_category_codes_it_is_told_about(tmp_path):
+    # the label is a non-monotone function of a 12-level code: native categorical splits
+    # separate it in one split per level group, ordinal splits need many
+    rng = np.random.default_rng(0)
+    codes = rng.integers(0, 12, 600).astype(np.float32)
+    y = np.where(np.isin(codes, [1, 4, 7, 10]), "yes", "no")
+    X = np.column_stack([codes, rng.normal(size=600).astype(np.float32)])
+    params = TrainParams.model_validate(
+        {"hgb": {"max_iter": 1, "max_leaf_nodes": 2, "learning_rate": 1.0}})
+    native = make_model("hgb", params, random_state=0,
+                        categorical_features=[True, False]).fit(X, y)
+    ordinal = make_model("hgb", params, random_state=0).fit(X, y)
+    assert native.is_categorical_.tolist() == [True, False]
+    assert (native.predict(X) == y).mean() == 1.0 > (ordinal.predict(X) == y).mean()
+    save_estimator(native, tmp_path / "model.skops")
+    np.testing.assert_array_equal(load_estimator(tmp_path / "model.skops").predict(X),
+                                  native.predict(X))

@@ -23,6 +23,10 @@ TRUSTED_TYPES = [
     "sklearn.compose._column_transformer._RemainderColsList",
     "numpy.dtype",
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+    # HistGradientBoosting with categorical features keeps a partial of check_array; skops
+    # checks the function inside a partial against this list too
+    "functools.partial",
+    "sklearn.utils.validation.check_array",
 ]
 
 

@@ -13,9 +13,9 @@ import pandas as pd
 from datacentric import paths
 from datacentric.columns import LABEL, ROW_ID, WEIGHT
 from datacentric.evaluation import prediction_table, score
-from datacentric.features import featurize_splits
+from datacentric.features import categorical_mask, featurize_splits
 from datacentric.io import atomic_path
-from datacentric.models.zoo import make_model
+from datacentric.models.zoo import encoding_for, make_model
 from datacentric.params import Params, load_params
 from datacentric.tuning import tune_hgb
 
@@ -24,24 +24,28 @@ def cell_dir(data_arm: str, model_arm: str, seed: int):
     return paths.CELLS / f"{data_arm}__{model_arm}__{seed}"
 
 
-def fit_arm(model_arm: str, X: np.ndarray, y: np.ndarray, weights: np.ndarray | None,
+def fit_arm(model_arm: str, X: pd.DataFrame, y: np.ndarray, weights: np.ndarray | None,
             params: Params, seed: int):
-    """A fitted classifier for ``model_arm`` (a zoo model, or ``tuned``) on training rows."""
+    """A fitted classifier for ``model_arm`` (a zoo model, or ``tuned``) on featurized training
+    rows ``X`` in the arm's encoding (:func:`encoding_for`)."""
+    mask = categorical_mask(X.columns)
+    X = X.to_numpy(np.float32)
     if model_arm == "tuned":
-        model, _ = tune_hgb(X, y, weights, n_trials=params.compare.tune_trials,
-                            random_state=seed)
+        model, _ = tune_hgb(X, y, weights, categorical_features=mask,
+                            n_trials=params.compare.tune_trials, random_state=seed)
         return model
-    return make_model(model_arm, params.train, random_state=seed).fit(X, y, sample_weight=weights)
+    return make_model(model_arm, params.train, random_state=seed,
+                      categorical_features=mask).fit(X, y, sample_weight=weights)
 
 
 def run_cell(train: pd.DataFrame, test: pd.DataFrame, model_arm: str, params: Params,
              seed: int) -> pd.DataFrame:
     """Train on ``train`` (features fitted on it alone) and predict ``test``."""
     _, X_train, X_test = featurize_splits(
-        train, test, min_category_frequency=params.featurize.min_category_frequency)
+        train, test, min_category_frequency=params.featurize.min_category_frequency,
+        encoding=encoding_for(model_arm))
     weights = train[WEIGHT].to_numpy() if WEIGHT in train else None
-    model = fit_arm(model_arm, X_train.to_numpy(np.float32), train[LABEL].to_numpy(), weights,
-                    params, seed)
+    model = fit_arm(model_arm, X_train, train[LABEL].to_numpy(), weights, params, seed)
     pred_probs = model.predict_proba(X_test.to_numpy(np.float32))
     return prediction_table(test[ROW_ID], test[LABEL].to_numpy(), pred_probs,
                             np.asarray(model.classes_))

@@ -16,6 +16,7 @@ from sklearn.metrics import log_loss
 
 from datacentric import paths
 from datacentric.columns import LABEL, ROW_ID, WEIGHT
+from datacentric.features import categorical_mask
 from datacentric.io import atomic_path, write_json
 from datacentric.models.persist import is_torch_model, save_estimator
 from datacentric.models.zoo import make_model
@@ -32,7 +33,8 @@ def split_xy(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, np.ndarray 
 def main(params_path: str = "params.yaml") -> None:
     params = load_params(params_path)
     X, y, weights = split_xy(pd.read_parquet(paths.FEATURES_TRAIN))
-    model = make_model(params.train.model, params.train, random_state=params.base.seed)
+    model = make_model(params.train.model, params.train, random_state=params.base.seed,
+                       categorical_features=categorical_mask(X.columns))
     if is_torch_model(model):
         model.set_params(verbose=1)  # per-epoch progress in the `dvc repro` log
     model.fit(X.to_numpy(np.float32), y, sample_weight=weights)
