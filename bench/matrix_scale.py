@@ -3,16 +3,19 @@ time, each stage's time and peak memory, in one run.
 
 A scratch git + DVC project gets this repository's pipeline, a synthetic 30-column table of
 ``--rows`` rows (`dvc add`-ed) and a drafted suite; then one `dvc repro` runs everything. The
-matrix is ``--data-arms`` × ``--model-arms`` × ``--seeds`` cells. A stage's time is the time
-from its "Running stage" line to the next one (so it includes DVC hashing its outputs); its
-peak memory is the largest summed RSS of the process tree sampled every 0.5 s while it ran.
-The baseline, measured in the same run, is a pandas read+write of the prepared training rows.
-With `bench/results/stage_scale.json` present, each stage that it also measured gets a growth
-exponent fitted over all sizes (``--refit`` refits them from the saved JSON after
-stage_scale.py has run again). Writes bench/results/matrix_scale.json.
+matrix is ``--data-arms`` × ``--model-arms`` × ``--seeds`` cells; ``--target compare`` runs
+only the matrix and the stages it depends on (not train, evaluate, the cleaning curve or the
+report). A stage's time is the time from its "Running stage" line to the next one (so it
+includes DVC hashing its outputs); its peak memory is the largest summed RSS of the process
+tree sampled every 0.5 s while it ran. The baseline, measured in the same run, is a pandas
+read+write of the prepared training rows. With `bench/results/stage_scale.json` present, each
+stage that it also measured gets a growth exponent fitted over all sizes (``--refit`` refits
+them from the saved JSON after stage_scale.py has run again). Writes
+bench/results/matrix_scale.json.
 
     python bench/matrix_scale.py [--rows 1000000] [--data-arms raw prune]
-                                 [--model-arms hgb logreg] [--seeds 0 1 2 3 4] [--refit]
+                                 [--model-arms hgb logreg] [--seeds 0 1 2 3 4]
+                                 [--target compare] [--refit]
 """
 
 from __future__ import annotations
@@ -87,11 +90,11 @@ def tree_rss(process: psutil.Process) -> int:
     return total
 
 
-def timed_repro(where: Path) -> tuple[list[dict], float, float]:
-    """Per-stage seconds and peak MiB of one `dvc repro`, its wall seconds, and the peak RSS
-    (MiB) of its largest single process."""
+def timed_repro(where: Path, targets: list[str]) -> tuple[list[dict], float, float]:
+    """Per-stage seconds and peak MiB of one `dvc repro` of ``targets`` (all stages when
+    empty), its wall seconds, and the peak RSS (MiB) of its largest single process."""
     started = time.perf_counter()
-    process = subprocess.Popen(["dvc", "repro"], cwd=where, stdout=subprocess.PIPE,
+    process = subprocess.Popen(["dvc", "repro", *targets], cwd=where, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True)
     watched = psutil.Process(process.pid)
     stages: list[dict] = []
@@ -151,6 +154,8 @@ def main() -> None:
     parser.add_argument("--data-arms", nargs="+", default=["raw", "prune"])
     parser.add_argument("--model-arms", nargs="+", default=["hgb", "logreg"])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
+    parser.add_argument("--target", nargs="*", default=[],
+                        help="stages to reproduce with what they depend on (default: all)")
     parser.add_argument("--out", default="bench/results/matrix_scale.json")
     parser.add_argument("--refit", action="store_true",
                         help="only refit the growth exponents of the saved run")
@@ -171,7 +176,7 @@ def main() -> None:
                  "datacentric suite init": run(["datacentric", "suite", "init"], where)}
         run(["git", "add", "-A"], where)
         run(["git", "commit", "-qm", "table, params and suite"], where)
-        stages, wall, largest = timed_repro(where)
+        stages, wall, largest = timed_repro(where, args.target)
         baseline = run([sys.executable, "-c",
                         "import pandas as pd; f = pd.read_parquet('data/prepared/train.parquet');"
                         " f.to_parquet('data/prepared/.baseline.parquet', index=False)"], where)
@@ -189,7 +194,8 @@ def main() -> None:
     print("growth exponents: " + ", ".join(f"{k} {v:.2f}" for k, v in exponents.items()))
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps({
-        "rows": args.rows, "columns": 30, "matrix": arms, "cpu_count": os.cpu_count(),
+        "rows": args.rows, "columns": 30, "matrix": arms, "targets": args.target or "all",
+        "cpu_count": os.cpu_count(),
         "memory_gib": psutil.virtual_memory().total / 2**30, "setup_seconds": setup,
         "repro_seconds": wall, "largest_process_mib": largest,
         "peak_tree_mib": float(table["peak_mib"].max()), "baseline_seconds": baseline,
