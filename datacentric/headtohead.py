@@ -100,13 +100,19 @@ def verdict(summary: dict, *, n_seeds: int, n_rows: int) -> str:
     model_part = _phrase("model_gain",
                          f"the best model change ('{summary['best_model_arm']}')", summary, points)
     both = _phrase("combined_gain", "doing both", summary, points)
-    if summary["data_gain_real"] and not summary["model_gain_real"]:
+    # a real difference pays only when it is a gain; a real loss says keep the reference
+    data_pays = summary["data_gain_real"] and summary["data_gain"] > 0
+    model_pays = summary["model_gain_real"] and summary["model_gain"] > 0
+    if data_pays and not model_pays:
         advice = "Invest in the data first."
-    elif summary["model_gain_real"] and not summary["data_gain_real"]:
+    elif model_pays and not data_pays:
         advice = "Invest in the model first."
-    elif summary["data_gain_real"] and summary["model_gain_real"]:
+    elif data_pays and model_pays:
         advice = ("Both pay; the larger effect is the "
                   f"{'data' if summary['data_gain'] >= summary['model_gain'] else 'model'}.")
+    elif summary["data_gain_real"] or summary["model_gain_real"]:
+        advice = ("Neither pays: the real differences are losses, so keep the reference and "
+                  "try other arms.")
     else:
         advice = ("Neither is distinguishable from noise yet; more seeds, more test rows or "
                   "reviewed labels would tell them apart.")

@@ -48,6 +48,19 @@ def test_an_interval_containing_zero_is_never_called_real():
     assert "a real difference" not in text and "Neither is distinguishable" in text
 
 
+def test_real_losses_are_not_called_paying():
+    rng = np.random.default_rng(0)
+    base = np.tile((rng.random(3000) < 0.7).astype(float), (5, 1))
+    worse = base.copy()
+    worse[:, np.flatnonzero(base[0] == 1)[:150]] = 0.0  # 5 points lost
+    cells = {("raw", "hgb"): base, ("prune", "hgb"): worse, ("raw", "mlp"): worse,
+             ("prune", "mlp"): worse}
+    _, summary = compare_cells(cells, reference=("raw", "hgb"), n_boot=500)
+    assert summary["data_gain_real"] and summary["data_gain"] < 0
+    text = verdict(summary, n_seeds=5, n_rows=3000)
+    assert "Neither pays" in text and "pay;" not in text and "Invest" not in text
+
+
 def test_review_order_puts_consensus_first_and_random_is_seeded():
     issues = pd.DataFrame({ROW_ID: list("abcd"), "split": ["train", "train", "train", "test"],
                            "is_label_issue": [False, True, True, True],
