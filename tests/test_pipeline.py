@@ -153,7 +153,10 @@ def test_params_change_reruns_only_what_depends_on_it(project):
     set_params(project, {"train": {"model": "logreg"}})
     output = run(["dvc", "repro"], project).stdout
     assert "Running stage 'train'" in output and "Running stage 'evaluate'" in output
-    assert "Running stage 'ingest'" not in output and "Running stage 'featurize'" not in output
+    # the feature encoding follows train.model; nothing upstream and no cell reruns
+    assert "Running stage 'featurize'" in output
+    assert "Running stage 'ingest'" not in output and "Running stage 'audit'" not in output
+    assert "Running stage 'cell@" not in output
     set_params(project, {"train": {"model": "mlp"}})
     run(["dvc", "repro"], project)
 
