@@ -49,14 +49,27 @@ def prune(frame, issues, decisions, options):
     candidates = frame[_flagged(frame, issues, "is_label_issue")].assign(
         _score=lambda f: f[ROW_ID].map(scores)).sort_values("_score", kind="stable")
     budget = int(np.floor(options.max_prune_fraction * len(frame)))
-    room = (frame[LABEL].value_counts() - options.min_per_class).clip(lower=0).to_dict()
-    chosen = []
-    for row_id, label in zip(candidates[ROW_ID], candidates[LABEL], strict=True):
-        if len(chosen) < budget and room.get(label, 0) > 0:
-            chosen.append(row_id)
-            room[label] -= 1
+    chosen = first_removable(frame, candidates[ROW_ID], budget,
+                             min_per_class=options.min_per_class)
     dropped = frame[ROW_ID].isin(chosen)
     return frame[~dropped], _changes(frame[dropped], "removed", "prune: label issue")
+
+
+def first_removable(frame: pd.DataFrame, order: pd.Series, n: int, *, min_per_class: int
+                    ) -> list[str]:
+    """The first ``n`` row ids of ``order`` (ids of ``frame``) whose removal leaves at least
+    ``min_per_class`` rows in every class; rows of a class at its minimum are skipped."""
+    room = (frame[LABEL].value_counts() - min_per_class).clip(lower=0).to_dict()
+    labels = frame.set_index(ROW_ID)[LABEL]
+    chosen = []
+    for row_id in order:
+        if len(chosen) >= n:
+            break
+        label = labels[row_id]
+        if room.get(label, 0) > 0:
+            chosen.append(row_id)
+            room[label] -= 1
+    return chosen
 
 
 def relabel(frame, issues, decisions, options):
@@ -100,7 +113,10 @@ def reviewed(frame, issues, decisions, options):
     drop = decision == "drop"
     relabelled = decision.fillna("").str.startswith("relabel:")
     out = frame.copy()
-    out.loc[relabelled, LABEL] = decision[relabelled].str.removeprefix("relabel:")
+    # a decision names its class as text; integer and boolean labels keep their type
+    by_name = {str(c): c for c in pd.unique(frame[LABEL])}
+    out.loc[relabelled, LABEL] = decision[relabelled].str.removeprefix("relabel:").map(
+        lambda name: by_name.get(name, name))
     changes = pd.concat([_changes(frame[drop], "removed", "review decision: drop"),
                          _changes(frame[relabelled], "relabelled", "review decision: relabel")])
     return out[~drop], changes

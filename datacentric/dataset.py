@@ -1,90 +1,111 @@
-"""Ingest logic: normalise a raw table, give rows content-based ids, split, plant label noise.
+"""Ingest logic: type a raw table by its column roles, give rows stable ids, split, plant noise.
 
 Every function takes and returns frames or arrays; none reads or writes files.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
 from datacentric.columns import LABEL, ROW_ID
 from datacentric.errors import DatacentricError
+from datacentric.roles import TableRoles, apply_roles, as_strings, infer_roles, type_label
+
+RESERVED = (ROW_ID, LABEL)
 
 
-def normalise(frame: pd.DataFrame, *, target: str, source: str = "data") -> pd.DataFrame:
-    """Return a copy with clean column names, float64 numerics, string categoricals.
+def prepare(frame: pd.DataFrame, *, target: str, columns: Mapping[str, object] = {},
+            decimal: str | None = None, thousands: str | None = None, source: str = "data"
+            ) -> tuple[pd.DataFrame, TableRoles]:
+    """Infer the roles of a raw table (``columns`` overriding them, see
+    :func:`datacentric.roles.infer_roles`) and type it by them.
 
-    The target column is renamed to ``label`` (string). Numeric columns become float64 (so
-    missing values are NaN); every other column becomes strings with surrounding blanks
-    removed and empty strings as missing; infinite values become missing.
+    Returns the typed frame (its columns in file order, the target renamed ``label`` last)
+    and the roles.
 
     Raises
     ------
     DatacentricError
-        When the target column is absent, has missing values, has one class, or a column
-        is named ``row_id`` or ``label``.
+        When the target column is absent (naming the likely delimiter when the header looks
+        split by another one), has missing values, has one class, or a column is named
+        ``row_id`` or ``label``.
     """
     frame = frame.rename(columns=lambda name: str(name).strip())
-    if target not in frame.columns:
-        raise DatacentricError(
-            f"{source}: target column '{target}' not found (columns: {', '.join(frame.columns)})."
-        )
-    reserved = [c for c in (ROW_ID, LABEL) if c in frame.columns and c != target]
-    if reserved:
-        raise DatacentricError(f"{source}: column name '{reserved[0]}' is reserved; rename it.")
-    out = pd.DataFrame(index=pd.RangeIndex(len(frame)))
-    for name in frame.columns:
-        column = frame[name].reset_index(drop=True)
-        if name != target and _is_numeric(column):
-            out[name] = pd.to_numeric(column, errors="coerce").astype("float64")
-        else:
-            out[name] = as_strings(column)
-    labels = out.pop(target)
-    missing = int(labels.isna().sum())
-    if missing:
-        first = labels.index[labels.isna()][:5].tolist()
-        raise DatacentricError(
-            f"{source}: target column '{target}' has {missing} missing values "
-            f"(first data rows {first}); fill or remove them."
-        )
-    if labels.nunique() < 2:
-        raise DatacentricError(
-            f"{source}: target column '{target}' has a single class "
-            f"('{labels.iloc[0]}'); a classifier needs at least two."
-        )
-    out[LABEL] = labels
+    _require_target(frame, target, source)
+    roles = infer_roles(frame, target=target, overrides=columns, decimal=decimal,
+                        thousands=thousands, source=source)
+    return conform(frame, roles, source=source), roles
+
+
+def conform(frame: pd.DataFrame, roles: TableRoles, *, source: str = "data",
+            with_label: bool = True) -> pd.DataFrame:
+    """Type ``frame`` (a raw table or a later delivery) by recorded ``roles``: the recorded
+    columns it has, in recorded order, then any extra columns as text, then ``label``.
+    Missing and extra columns are left for validation to name.
+
+    Raises
+    ------
+    DatacentricError
+        As :func:`prepare`, for the target (when ``with_label``).
+    """
+    frame = frame.rename(columns=lambda name: str(name).strip())
+    if with_label:
+        _require_target(frame, roles.target, source)
+    extra = [c for c in frame.columns if c not in roles.columns and c != roles.target]
+    out = apply_roles(frame, roles)
+    for name in extra:
+        out[name] = as_strings(frame[name].reset_index(drop=True))
+    if with_label:
+        out[LABEL] = _labels(frame[roles.target].reset_index(drop=True), roles, source)
     return out
 
 
-def _is_numeric(column: pd.Series) -> bool:
-    if pd.api.types.is_bool_dtype(column):
-        return False
-    if pd.api.types.is_numeric_dtype(column):
-        return True
-    present = column.dropna()
-    if present.empty:
-        return True
-    converted = pd.to_numeric(present, errors="coerce")
-    return bool(converted.notna().all())
+def _require_target(frame: pd.DataFrame, target: str, source: str) -> None:
+    if target not in frame.columns:
+        hint = ""
+        if len(frame.columns) == 1:
+            found = [d for d in (";", "\t", "|", ",") if d in str(frame.columns[0])]
+            if found:
+                hint = (f"; the header looks separated by {found[0]!r}: set data.csv.delimiter "
+                        f"to it, or leave it unset to detect it")
+        raise DatacentricError(f"{source}: target column '{target}' not found (columns: "
+                               f"{', '.join(map(str, frame.columns))}){hint}.")
+    reserved = [c for c in RESERVED if c in frame.columns and c != target]
+    if reserved:
+        raise DatacentricError(f"{source}: column name '{reserved[0]}' is reserved; rename it.")
 
 
-def as_strings(column: pd.Series) -> pd.Series:
-    """Object column of stripped strings; blanks and missing values become NaN."""
-    text = column.astype("string").str.strip()
-    text = text.mask(text == "")
-    return text.astype(object).where(text.notna(), np.nan)
+def _labels(column: pd.Series, roles: TableRoles, source: str) -> pd.Series:
+    labels = type_label(column, roles.label_type)
+    missing = labels.isna()
+    if missing.any():
+        first = labels.index[missing][:5].tolist()
+        raise DatacentricError(
+            f"{source}: target column '{roles.target}' has {int(missing.sum())} missing values "
+            f"(first data rows {first}); fill or remove them.")
+    if labels.nunique() < 2:
+        raise DatacentricError(
+            f"{source}: target column '{roles.target}' has a single class "
+            f"('{labels.iloc[0]}'); a classifier needs at least two.")
+    return labels
 
 
-def assign_row_ids(frame: pd.DataFrame) -> pd.DataFrame:
-    """Return a copy with a ``row_id`` column derived from each row's feature values.
+def assign_row_ids(frame: pd.DataFrame, *, key: str | None = None) -> pd.DataFrame:
+    """Return a copy with a ``row_id`` column: a 16-hex-digit hash of the ``key`` column's
+    value when the table has a key, else of the values of every column except ``label``.
 
-    The id is a 16-hex-digit hash of the values of every column except ``label``, so it is the
-    same on every run, after rows are added or reordered, and after a relabel. Rows with
-    identical values get ``-1``, ``-2`` … suffixes in order of appearance.
+    Either way the id is the same on every run, after rows are added or reordered and after a
+    relabel; with a key it also survives edits of the row's other values. Rows with the same
+    key (or identical values) get ``-1``, ``-2`` … suffixes in order of appearance.
     """
-    features = frame.drop(columns=[LABEL], errors="ignore").sort_index(axis=1)
-    hashed = pd.util.hash_pandas_object(features, index=False).to_numpy()
+    if key is not None:
+        hashed = pd.util.hash_pandas_object(frame[key].astype(str), index=False).to_numpy()
+    else:
+        features = frame.drop(columns=[LABEL], errors="ignore").sort_index(axis=1)
+        hashed = pd.util.hash_pandas_object(features, index=False).to_numpy()
     base = pd.Series([f"{h:016x}" for h in hashed], index=frame.index)
     occurrence = base.groupby(base).cumcount()
     ids = base.where(occurrence == 0, base + "-" + occurrence.astype(str))
@@ -100,13 +121,16 @@ def split_train_test(
     ``row_id`` is smallest go to test.
 
     A row's side depends on its id and the seed, not on file order, so adding rows moves few
-    existing rows across. Each class keeps at least one row on each side when it has two.
+    existing rows across; rows sharing a key or identical values (ids differing only in their
+    ``-n`` suffix) fall on the same side, so no test row repeats a training row. Each class
+    keeps at least one row on each side when it has two.
     """
-    keys = pd.util.hash_pandas_object(frame[ROW_ID] + f"/{random_state}", index=False)
+    base = frame[ROW_ID].str.replace(r"-\d+$", "", regex=True)
+    keys = pd.util.hash_pandas_object(base + f"/{random_state}", index=False)
     rank = keys.groupby(frame[LABEL]).rank(method="first") - 1
     sizes = frame[LABEL].map(frame[LABEL].value_counts())
     n_test = np.clip(np.round(sizes * test_size), 1, np.maximum(sizes - 1, 1))
-    is_test = (rank < n_test) & (sizes > 1)
+    is_test = ((rank < n_test) & (sizes > 1)).groupby(base).transform("first")
     return frame[~is_test].reset_index(drop=True), frame[is_test].reset_index(drop=True)
 
 
@@ -136,3 +160,21 @@ def flip_labels(
         raise ValueError(f"unknown noise model {model!r}")
     noisy = np.where(flip, (codes + shift) % n_classes, codes)
     return pd.Series(classes[noisy], index=labels.index, name=labels.name)
+
+
+def require_class_rows(labels: pd.Series, *, min_rows: int, param: str,
+                       source: str = "data") -> None:
+    """Refuse a table whose rarest training class has fewer than ``min_rows`` rows.
+
+    Raises
+    ------
+    DatacentricError
+        Naming the class, its count and ``param``, the setting that decides the minimum.
+    """
+    counts = labels.value_counts()
+    rare = counts[counts < min_rows]
+    if len(rare):
+        raise DatacentricError(
+            f"{source}: class '{rare.index[-1]}' has {int(rare.iloc[-1])} training rows, fewer "
+            f"than {param}={min_rows} (each of the audit's folds needs one); lower {param}, "
+            f"or merge or remove the class.")

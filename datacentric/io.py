@@ -14,6 +14,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from datacentric.errors import DatacentricError
+from datacentric.paths import WRITTEN_BY
 
 
 @contextmanager
@@ -65,14 +67,75 @@ def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
         frame.to_csv(tmp, index=False)
 
 
-def read_table(path: str | Path) -> pd.DataFrame:
-    """Read a CSV or Parquet file a user hands in.
+DELIMITERS = (",", ";", "\t", "|")
+_SNIFF_BYTES = 1 << 20
+
+
+@dataclass(frozen=True)
+class CsvDialect:
+    """How a CSV file is written: its delimiter and text encoding."""
+
+    delimiter: str = ","
+    encoding: str = "utf-8"
+
+
+def sniff_csv(path: str | Path, *, delimiter: str | None = None,
+              encoding: str | None = None) -> CsvDialect:
+    """The dialect of a CSV file, read from its first megabyte; ``delimiter`` and
+    ``encoding`` force either part.
+
+    The encoding is UTF-8 (with or without a byte-order mark), UTF-16 with a byte-order mark,
+    or else Windows-1252, the usual export of spreadsheets on Western systems. The delimiter
+    is the one of :data:`DELIMITERS` that splits the header into most fields while every
+    sampled line has as many fields.
+    """
+    with Path(path).open("rb") as handle:
+        head = handle.read(_SNIFF_BYTES)
+    encoding = encoding or _sniff_encoding(head)
+    if delimiter is not None:
+        return CsvDialect(delimiter, encoding)
+    text = head.decode(encoding, errors="replace")
+    if len(head) == _SNIFF_BYTES:
+        text = text[:text.rfind("\n")]  # the last line may be cut
+    lines = text.splitlines()[:200]
+
+    def fit(candidate: str) -> tuple[float, int]:
+        rows = list(csv.reader(lines, delimiter=candidate))
+        if not rows or len(rows[0]) < 2:
+            return (0.0, 0)
+        agree = sum(len(r) == len(rows[0]) for r in rows if r) / max(1, sum(1 for r in rows if r))
+        return (agree, len(rows[0]))
+
+    best = max(DELIMITERS, key=fit)
+    return CsvDialect(best if fit(best)[1] > 1 else ",", encoding)
+
+
+def _sniff_encoding(head: bytes) -> str:
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 3:  # not merely a character cut at the sample's end
+            try:
+                head.decode("cp1252")
+            except UnicodeDecodeError:
+                return "latin-1"  # decodes any byte
+            return "cp1252"
+    return "utf-8-sig"
+
+
+def read_table(path: str | Path, *, delimiter: str | None = None,
+               encoding: str | None = None) -> pd.DataFrame:
+    """Read a CSV or Parquet file a user hands in. A CSV's cells come back as text (or
+    missing), in the :func:`sniff_csv` dialect (``delimiter`` and ``encoding`` force it), so
+    that the column roles decide how to read numbers, booleans and dates.
 
     Raises
     ------
     DatacentricError
-        When the file is missing, empty, has no data rows, is not UTF-8, cannot be parsed,
-        or has duplicated column names.
+        When the file is missing, empty, has no data rows, cannot be decoded or parsed, or
+        has duplicated column names.
     """
     path = Path(path)
     suffix = _readable_suffix(path)
@@ -81,16 +144,23 @@ def read_table(path: str | Path) -> pd.DataFrame:
             frame = pd.read_parquet(path)
             _refuse_duplicated_names(path, list(pq.read_schema(path).names))
         else:
-            _refuse_duplicated_names(path, _csv_header(path))
-            frame = pd.read_csv(path, encoding="utf-8")
+            dialect = sniff_csv(path, delimiter=delimiter, encoding=encoding)
+            _refuse_duplicated_names(path, _csv_header(path, dialect))
+            frame = pd.read_csv(path, **_csv_options(dialect))
     if frame.empty:
         raise DatacentricError(f"{path}: has a header but no data rows.")
     return frame
 
 
-def read_chunks(path: str | Path, *, chunk_rows: int) -> Iterator[pd.DataFrame]:
+def _csv_options(dialect: CsvDialect) -> dict:
+    return {"sep": dialect.delimiter, "encoding": dialect.encoding, "dtype": str,
+            "skipinitialspace": True}
+
+
+def read_chunks(path: str | Path, *, chunk_rows: int, delimiter: str | None = None,
+                encoding: str | None = None) -> Iterator[pd.DataFrame]:
     """Yield a CSV or Parquet file as frames of at most ``chunk_rows`` rows, so a file larger
-    than memory can be processed.
+    than memory can be processed. CSV cells come back as text, as in :func:`read_table`.
 
     Raises
     ------
@@ -106,8 +176,9 @@ def read_chunks(path: str | Path, *, chunk_rows: int) -> Iterator[pd.DataFrame]:
             _refuse_duplicated_names(path, list(source.schema_arrow.names))
             chunks = (batch.to_pandas() for batch in source.iter_batches(batch_size=chunk_rows))
         else:
-            _refuse_duplicated_names(path, _csv_header(path))
-            chunks = pd.read_csv(path, encoding="utf-8", chunksize=chunk_rows)
+            dialect = sniff_csv(path, delimiter=delimiter, encoding=encoding)
+            _refuse_duplicated_names(path, _csv_header(path, dialect))
+            chunks = pd.read_csv(path, chunksize=chunk_rows, **_csv_options(dialect))
         for chunk in chunks:
             rows += len(chunk)
             yield chunk
@@ -131,8 +202,10 @@ def _read_errors(path: Path) -> Iterator[None]:
     """Turn the parsers' exceptions into one sentence naming the file."""
     try:
         yield
-    except UnicodeDecodeError:
-        raise DatacentricError(f"{path}: not UTF-8 text; re-save it as UTF-8.") from None
+    except UnicodeDecodeError as exc:
+        raise DatacentricError(
+            f"{path}: cannot be decoded as {exc.encoding} text; set data.csv.encoding to the "
+            f"file's encoding.") from None
     except pd.errors.EmptyDataError:
         raise DatacentricError(f"{path}: file has no columns.") from None
     except (pd.errors.ParserError, pa.ArrowInvalid, OSError) as exc:
@@ -146,6 +219,33 @@ def _refuse_duplicated_names(path: Path, names: list[str]) -> None:
         raise DatacentricError(f"{path}: duplicated column names {duplicated}.")
 
 
-def _csv_header(path: Path) -> list[str]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        return [name.strip() for name in next(csv.reader(handle), [])]
+def _csv_header(path: Path, dialect: CsvDialect) -> list[str]:
+    with path.open(encoding=dialect.encoding, newline="") as handle:
+        return [name.strip() for name in next(csv.reader(handle, delimiter=dialect.delimiter),
+                                              [])]
+
+
+def require_input(path: str | Path) -> Path:
+    """``path`` when it exists.
+
+    Raises
+    ------
+    DatacentricError
+        Naming the missing file and the stage that writes it.
+    """
+    path = Path(path)
+    if not path.exists():
+        stage = next((WRITTEN_BY[p] for p in (path, *path.parents) if p in WRITTEN_BY), None)
+        how = f"; the `{stage}` stage writes it: run `dvc repro {stage}`" if stage else ""
+        raise DatacentricError(f"{path}: not found{how}.")
+    return path
+
+
+def read_input(path: str | Path, **kwargs: Any) -> pd.DataFrame:
+    """A Parquet output of an earlier stage (see :func:`require_input`)."""
+    return pd.read_parquet(require_input(path), **kwargs)
+
+
+def read_json_input(path: str | Path) -> Any:
+    """A JSON output of an earlier stage (see :func:`require_input`)."""
+    return json.loads(require_input(path).read_text(encoding="utf-8"))

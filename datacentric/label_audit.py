@@ -31,13 +31,17 @@ from sklearn.svm import SVC
 from datacentric.columns import LABEL
 from datacentric.errors import DatacentricError
 from datacentric.features import (
+    CODE_PREFIX,
+    DEFAULT_FEATURES,
     SUITE_ADVICE,
+    FeatureOptions,
     build_featurizer,
-    feature_columns,
+    require_features,
     require_finite,
 )
 from datacentric.models.zoo import encoding_for
 from datacentric.neighbours import KNeighborsVote
+from datacentric.roles import TableRoles
 
 AUDIT_MODELS: dict[str, Callable[[int], ClassifierMixin]] = {
     "hgb": lambda seed: HistGradientBoostingClassifier(random_state=seed),
@@ -65,9 +69,9 @@ def sized(model: ClassifierMixin, *, n_rows: int, tree_sample_rows: int,
     return model
 
 
-def audit_pipeline(model: str, numeric: list[str], categorical: list[str], *, n_rows: int,
-                   random_state: int, min_category_frequency: int, tree_sample_rows: int,
-                   exact_search_rows: int) -> Pipeline:
+def audit_pipeline(model: str, roles: TableRoles, *, n_rows: int, random_state: int,
+                   options: FeatureOptions = DEFAULT_FEATURES, tree_sample_rows: int = 100_000,
+                   exact_search_rows: int = 20_000) -> Pipeline:
     """Unfitted featurizer + audit model ``model`` (a key of :data:`AUDIT_MODELS`), the model
     :func:`sized` for ``n_rows`` training rows; hgb reads category codes natively, the others
     one-hot columns (:func:`encoding_for`)."""
@@ -75,13 +79,11 @@ def audit_pipeline(model: str, numeric: list[str], categorical: list[str], *, n_
     estimator = sized(AUDIT_MODELS[model](random_state), n_rows=n_rows,
                       tree_sample_rows=tree_sample_rows, exact_search_rows=exact_search_rows)
     if encoding == "native":
-        # the native featurizer emits the numeric columns, then one code column per categorical
-        estimator.set_params(
-            categorical_features=[False] * len(numeric) + [True] * len(categorical))
-    return make_pipeline(
-        build_featurizer(numeric, categorical, min_category_frequency=min_category_frequency,
-                         encoding=encoding),
-        estimator)
+        # the featurizer names its code columns; HistGradientBoosting reads them by name
+        estimator.set_params(categorical_features=[
+            f"{CODE_PREFIX}{c}" for c in roles.of("categorical")] or None)
+    return make_pipeline(build_featurizer(roles, options=options, encoding=encoding,
+                                          random_state=random_state), estimator)
 
 
 def repeatable_predict_proba(pipeline, X: pd.DataFrame) -> np.ndarray:
@@ -119,8 +121,9 @@ def check_classes(labels: pd.Series, *, n_splits: int) -> np.ndarray:
     return np.array(sorted(counts.index))
 
 
-def out_of_fold_pred_probs(frame: pd.DataFrame, *, model: str, n_splits: int,
-                           random_state: int, min_category_frequency: int = 10,
+def out_of_fold_pred_probs(frame: pd.DataFrame, roles: TableRoles, *, model: str,
+                           n_splits: int, random_state: int,
+                           options: FeatureOptions = DEFAULT_FEATURES,
                            tree_sample_rows: int = 100_000, exact_search_rows: int = 20_000
                            ) -> np.ndarray:
     """Out-of-fold predicted probabilities, shape (N, K), columns in sorted class order.
@@ -129,16 +132,15 @@ def out_of_fold_pred_probs(frame: pd.DataFrame, *, model: str, n_splits: int,
     :func:`sized` for the fold) on the other folds only.
     """
     classes = check_classes(frame[LABEL], n_splits=n_splits)
-    require_finite(frame, what="audited rows", advice=SUITE_ADVICE)
+    require_finite(frame, roles, what="audited rows", advice=SUITE_ADVICE)
+    require_features(roles)
     labels = frame[LABEL].to_numpy()
-    numeric, categorical = feature_columns(frame)
     pred_probs = np.zeros((len(frame), len(classes)))
     folds = StratifiedKFold(n_splits, shuffle=True, random_state=random_state)
     for fit_idx, held_idx in folds.split(frame, labels):
         pipeline = audit_pipeline(
-            model, numeric, categorical, n_rows=len(fit_idx), random_state=random_state,
-            min_category_frequency=min_category_frequency, tree_sample_rows=tree_sample_rows,
-            exact_search_rows=exact_search_rows)
+            model, roles, n_rows=len(fit_idx), random_state=random_state, options=options,
+            tree_sample_rows=tree_sample_rows, exact_search_rows=exact_search_rows)
         pipeline.fit(frame.iloc[fit_idx], labels[fit_idx])
         probs = repeatable_predict_proba(pipeline, frame.iloc[held_idx])
         columns = np.searchsorted(classes, pipeline.classes_)

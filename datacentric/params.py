@@ -6,11 +6,20 @@ with the dotted path of the offending key.
 
 from __future__ import annotations
 
+import codecs
+import re
 from pathlib import Path
 from typing import Annotated, Literal, get_args
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from datacentric.cleaning import STEPS
 from datacentric.errors import DatacentricError
@@ -29,15 +38,67 @@ class LabelNoiseParams(_Section):
     model: Literal["symmetric", "class_conditional"] = "symmetric"
 
 
+class ColumnsParams(_Section):
+    """Roles forced on named columns, overriding what ingest infers; ``id`` is the key."""
+
+    id: str | None = None
+    drop: list[str] = []
+    numeric: list[str] = []
+    boolean: list[str] = []
+    categorical: list[str] = []
+    text: list[str] = []
+    date: list[str] = []
+    datetime: list[str] = []
+    constant: list[str] = []
+
+    @model_validator(mode="after")
+    def _one_role_each(self) -> ColumnsParams:
+        seen: dict[str, str] = {}
+        for role, names in self.model_dump().items():
+            for name in [names] if isinstance(names, str) else names or []:
+                if name in seen:
+                    raise ValueError(f"column '{name}' is given two roles, {seen[name]} and "
+                                     f"{role}")
+                seen[name] = role
+        return self
+
+    def overrides(self) -> dict[str, list[str]]:
+        """Role → columns, for :func:`datacentric.roles.infer_roles`."""
+        return {role: [names] if isinstance(names, str) else names
+                for role, names in self.model_dump().items() if names}
+
+
+class CsvParams(_Section):
+    """How to read a CSV source; ``null`` detects each from the file."""
+
+    delimiter: str | None = Field(None, min_length=1, max_length=1)
+    encoding: str | None = None
+    decimal: Literal[".", ","] | None = None
+    thousands: Literal[",", ".", " ", "'"] | None = None
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, encoding: str | None) -> str | None:
+        if encoding is not None:
+            try:
+                codecs.lookup(encoding)
+            except LookupError:
+                raise ValueError(f"unknown text encoding '{encoding}'") from None
+        return encoding
+
+
 class DataParams(_Section):
-    source: str = "data/raw/credit_data.csv"
+    source: str = "data/builtin/credit_data.csv"
     target: str = "Status"
     test_size: float = Field(0.25, gt=0.0, lt=1.0)
+    columns: ColumnsParams = ColumnsParams()
+    csv: CsvParams = CsvParams()
     label_noise: LabelNoiseParams = LabelNoiseParams()
 
 
 class ValidateParams(_Section):
-    suite: str = Field("credit_data", pattern=r"^[A-Za-z0-9_.-]+$")
+    suite: str | None = Field(None, pattern=r"^[A-Za-z0-9_.-]+$")
+    value_set_max_levels: int = Field(50, ge=1)
     max_quarantine_fraction: float = Field(0.05, ge=0, le=1)
     drift_threshold: float = Field(0.1, gt=0, le=1)
     range_margin: float = Field(0.1, ge=0)
@@ -67,6 +128,7 @@ class CleanParams(_Section):
 
 class FeaturizeParams(_Section):
     min_category_frequency: int = Field(10, ge=1)
+    text_features: int = Field(16, ge=0)
 
 
 class LogregParams(_Section):
@@ -147,6 +209,14 @@ class Params(_Section):
     featurize: FeaturizeParams = FeaturizeParams()
     train: TrainParams = TrainParams()
     compare: CompareParams = CompareParams()
+
+
+def suite_name(params: Params) -> str:
+    """The expectation suite's name: ``validate.suite``, or else the data source's file name
+    (``data/raw/loans.csv`` → ``loans``), so each table gets a suite of its own."""
+    if params.validation.suite:
+        return params.validation.suite
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", Path(params.data.source).stem).strip("._") or "data"
 
 
 def _describe(error: dict) -> str:

@@ -2,12 +2,14 @@
 
 from pathlib import Path
 
-DEFAULT_RAW = Path("data/raw/credit_data.csv")
+# The built-in table has a folder of its own, so a user's file in data/raw/ never collides.
+DEFAULT_RAW = Path("data/builtin/credit_data.csv")
 
 PREPARED = Path("data/prepared")
 PREPARED_TRAIN = PREPARED / "train.parquet"
 PREPARED_TEST = PREPARED / "test.parquet"
 LABEL_TRUTH = PREPARED / "label_truth.parquet"
+COLUMN_ROLES = PREPARED / "columns.json"
 
 VALIDATED = Path("data/validated")
 VALIDATED_TRAIN = VALIDATED / "train.parquet"
@@ -47,3 +49,13 @@ DATA_DOCS = REPORTS / "data_docs"
 BATCH_DOCS = REPORTS / "batch_data_docs"
 FAILED_DATA_DOCS = REPORTS / "failed_data_docs"
 DRIFT = REPORTS / "drift.json"
+
+# The stage that writes each input a later stage reads, for "run that stage first" messages.
+WRITTEN_BY = {
+    **dict.fromkeys([PREPARED_TRAIN, PREPARED_TEST, LABEL_TRUTH, COLUMN_ROLES], "ingest"),
+    **dict.fromkeys([VALIDATED_TRAIN, VALIDATED_TEST, QUARANTINE, DRIFT], "validate"),
+    **dict.fromkeys([LABEL_ISSUES, PRED_PROBS, REVIEW_SHEET, NOISE_MATRIX, LEAKAGE], "audit"),
+    **dict.fromkeys([FEATURES_TRAIN, FEATURES_TEST, FEATURIZER], "featurize"),
+    CLEAN: "clean", CELLS: "cell", MODEL_DIR: "train", PREDICTIONS: "evaluate",
+    COMPARISON: "compare", EFFECTS: "compare", CURVE: "curve",
+}

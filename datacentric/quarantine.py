@@ -8,7 +8,9 @@ import pandas as pd
 from scipy.stats import ks_2samp
 
 from datacentric.columns import LABEL, ROW_ID
+from datacentric.roles import TableRoles
 from datacentric.validation import ExpectationOutcome, ValidationOutcome
+from datacentric.values import as_float
 
 SEVERITIES = ("critical", "warning", "info")
 
@@ -47,9 +49,16 @@ def quarantine_table(outcome: ValidationOutcome) -> pd.DataFrame:
 
 def critical_failures(outcome: ValidationOutcome, quarantined: int, *, n_rows: int,
                       max_quarantine_fraction: float) -> list[str]:
-    """Human-readable critical problems: each failed critical expectation with its column and
-    count, plus a quarantine above ``max_quarantine_fraction`` of the rows."""
-    problems = [_describe(o) for o in outcome.failed("critical")]
+    """Human-readable critical problems, table-level ones first: each failed critical
+    expectation with its column and count (the checks of a missing column collapse into one
+    problem), plus a quarantine above ``max_quarantine_fraction`` of the rows."""
+    failed = outcome.failed("critical")
+    missing = {o.column for o in failed
+               if o.column and o.message == f"column '{o.column}' is missing"}
+    problems = [_describe(o) for o in sorted(failed, key=lambda o: o.column is not None)
+                if o.column not in missing]
+    if not any(o.expectation == "expect_table_columns_to_match_set" for o in failed):
+        problems += [f"column '{c}' is missing" for c in sorted(missing)]
     if n_rows and quarantined / n_rows > max_quarantine_fraction:
         problems.append(
             f"{quarantined} of {n_rows} rows quarantined, above the tolerated "
@@ -74,25 +83,31 @@ def summarise(outcome: ValidationOutcome, quarantined: int) -> dict[str, int]:
     return summary
 
 
-def drift(train: pd.DataFrame, test: pd.DataFrame, *, threshold: float) -> pd.DataFrame:
-    """Per-column distribution shift between two frames.
+def drift(train: pd.DataFrame, test: pd.DataFrame, roles: TableRoles, *,
+          threshold: float) -> pd.DataFrame:
+    """Per-column distribution shift between two frames, for the feature columns and the label.
 
-    Numeric columns: the two-sample Kolmogorov–Smirnov statistic. Categorical columns and the
-    label: total variation distance between level shares (missing counted as a level). Both
-    lie in [0, 1]. Columns ``column``, ``kind``, ``statistic``, ``drifted`` (> threshold).
+    Numeric and date columns: the two-sample Kolmogorov–Smirnov statistic. Categorical and
+    boolean columns and the label: total variation distance between level shares (missing
+    counted as a level). Ids, text and constants are skipped: every row has its own value.
+    Both statistics lie in [0, 1]. Columns ``column``, ``kind``, ``statistic``, ``drifted``
+    (> threshold).
     """
     rows = []
-    for name in train.columns.drop(ROW_ID, errors="ignore"):
-        if name not in test.columns:
+    for name in [*roles.features(), LABEL]:
+        if name not in train.columns or name not in test.columns:
+            continue
+        role = roles.columns[name].role if name in roles.columns else "label"
+        if role == "text":
             continue
         a, b = train[name], test[name]
-        if pd.api.types.is_float_dtype(a) and name != LABEL:
-            a, b = a.dropna(), b.dropna()
+        if role in ("numeric", "date", "datetime"):
+            a, b = (as_float(x).dropna() for x in (a, b))
             stat = float(ks_2samp(a, b).statistic) if len(a) and len(b) else 0.0
             kind = "ks"
         else:
-            shares_a = a.fillna("<missing>").value_counts(normalize=True)
-            shares_b = b.fillna("<missing>").value_counts(normalize=True)
+            shares_a = a.astype(object).fillna("<missing>").value_counts(normalize=True)
+            shares_b = b.astype(object).fillna("<missing>").value_counts(normalize=True)
             both = shares_a.index.union(shares_b.index)
             stat = 0.5 * float(np.abs(shares_a.reindex(both, fill_value=0)
                                       - shares_b.reindex(both, fill_value=0)).sum())

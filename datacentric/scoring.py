@@ -9,45 +9,40 @@ import pandas as pd
 from sklearn.compose import ColumnTransformer
 
 from datacentric.columns import ROW_ID
-from datacentric.dataset import as_strings, assign_row_ids
+from datacentric.dataset import assign_row_ids
 from datacentric.errors import DatacentricError
 from datacentric.features import require_finite
+from datacentric.roles import ColumnRole, TableRoles, apply_roles, type_column
 
 
-def fitted_columns(featurizer: ColumnTransformer) -> tuple[list[str], list[str]]:
-    """The (numeric, categorical) input columns a fitted featurizer transforms."""
-    named = {name: list(columns) for name, _, columns in featurizer.transformers_}
-    return named.get("num", []), named.get("cat", [])
-
-
-def conform(chunk: pd.DataFrame, *, numeric: list[str], categorical: list[str],
-            source: str) -> pd.DataFrame:
-    """The featurizer's input columns typed as at training (float64 numerics, string
-    categoricals), with the training ``row_id`` of each row; other columns are dropped.
+def conform(chunk: pd.DataFrame, roles: TableRoles, *, source: str) -> pd.DataFrame:
+    """The recorded columns of ``chunk`` typed by role, as ingest typed the training rows, with
+    each row's ``row_id`` (from the key when the chunk has it); other columns are dropped.
 
     Raises
     ------
     DatacentricError
-        Naming ``source`` and the first missing column, or a numeric column holding text.
+        Naming ``source`` and the first missing feature column, a number or date column
+        holding a value that cannot be read, or an infinite value.
     """
     chunk = chunk.rename(columns=lambda name: str(name).strip())
-    missing = [c for c in numeric + categorical if c not in chunk.columns]
+    missing = [c for c in roles.features() if c not in chunk.columns]
     if missing:
         raise DatacentricError(f"{source}: column '{missing[0]}' is missing; the model was "
                                f"trained with it.")
-    out = pd.DataFrame(index=pd.RangeIndex(len(chunk)))
-    for name in numeric:
-        column = chunk[name].reset_index(drop=True)
-        values = pd.to_numeric(column, errors="coerce").astype("float64")
-        text = column[values.isna() & column.notna() & (column.astype(str).str.strip() != "")]
-        if len(text):
-            raise DatacentricError(f"{source}: column '{name}' is numeric at training but holds "
-                                   f"{text.iloc[0]!r}.")
-        out[name] = values
-    for name in categorical:
-        out[name] = as_strings(chunk[name].reset_index(drop=True))
-    require_finite(out, what=source)
-    return assign_row_ids(out)
+    out = apply_roles(chunk, roles)
+    for name in roles.of("numeric", "boolean", "date", "datetime"):
+        if out[name].dtype == object:  # typing left it as text: a value could not be read
+            spec = roles.columns[name]
+            bad = next(v for v in out[name].dropna() if _unreadable(v, spec))
+            raise DatacentricError(f"{source}: column '{name}' is {spec.role} at training but "
+                                   f"holds {bad!r}.")
+    require_finite(out, roles, what=source)
+    return assign_row_ids(out, key=roles.key if roles.key in out else None)
+
+
+def _unreadable(value: str, spec: ColumnRole) -> bool:
+    return type_column(pd.Series([value]), spec).dtype == object
 
 
 def score(rows: pd.DataFrame, featurizer: ColumnTransformer, model: Any) -> pd.DataFrame:

@@ -44,7 +44,10 @@ def tune_hgb(X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = No
         }
         model = _model(params, categorical_features, random_state).fit(X[fit_idx], y[fit_idx],
                                                  sample_weight=weights[fit_idx])
-        return log_loss(y[val_idx], model.predict_proba(X[val_idx]), labels=classes,
+        # a class too rare to reach the fitting part gets probability 0, not a missing column
+        pred_probs = np.zeros((len(val_idx), len(classes)))
+        pred_probs[:, np.searchsorted(classes, model.classes_)] = model.predict_proba(X[val_idx])
+        return log_loss(y[val_idx], np.clip(pred_probs, 1e-15, 1), labels=classes,
                         sample_weight=weights[val_idx])
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)

@@ -20,6 +20,9 @@ from datacentric.io import atomic_path
 # Types our own pipelines contain beyond what skops trusts by default.
 TRUSTED_TYPES = [
     "datacentric.features._to_object",
+    "datacentric.features._to_float",
+    "datacentric.transformers.DateParts",
+    "datacentric.transformers.TextComponents",
     "sklearn.compose._column_transformer._RemainderColsList",
     "numpy.dtype",
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",

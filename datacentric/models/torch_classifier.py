@@ -142,9 +142,9 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "module_")
         x = torch.from_numpy(np.asarray(X, dtype=np.float32))
         with torch.inference_mode():
-            chunks = [torch.softmax(self.module_(x[i:i + 65536]).float(), dim=1)
+            chunks = [torch.softmax(self.module_(x[i:i + 65536]).double(), dim=1)
                       for i in range(0, len(x), 65536)]
-        return torch.cat(chunks).numpy().astype(np.float64)
+        return torch.cat(chunks).numpy()
 
     def predict(self, X) -> np.ndarray:
         return self.classes_[self.predict_proba(X).argmax(axis=1)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import get_args
 
+import numpy as np
 from sklearn.base import ClassifierMixin
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
@@ -20,6 +21,21 @@ def encoding_for(model_arm: str) -> Encoding:
     and ``tuned``) split on category codes natively, which on wide one-hot tables is several
     times faster (bench/hgb_encoding.py); the rest need one-hot columns."""
     return "native" if model_arm in ("hgb", "tuned") else "one_hot"
+
+
+EARLY_STOPPING_MIN_CLASS_ROWS = 10
+
+
+def fit_model(model: ClassifierMixin, X, y: np.ndarray,
+              sample_weight: np.ndarray | None = None) -> ClassifierMixin:
+    """``model.fit(X, y, sample_weight)``, with HistGradientBoosting's early stopping turned off
+    when a class has fewer than :data:`EARLY_STOPPING_MIN_CLASS_ROWS` rows: it holds out a
+    stratified tenth of the rows, which needs every class on both sides."""
+    if isinstance(model, HistGradientBoostingClassifier) and model.early_stopping is True:
+        counts = np.unique(np.asarray(y), return_counts=True)[1]
+        if counts.min() < EARLY_STOPPING_MIN_CLASS_ROWS:
+            model.set_params(early_stopping=False)
+    return model.fit(X, y, sample_weight=sample_weight)
 
 
 def make_model(name: str, params: TrainParams, *, random_state: int,

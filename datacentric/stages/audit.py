@@ -17,8 +17,8 @@ from sklearn.metrics import average_precision_score, precision_recall_fscore_sup
 from datacentric import paths
 from datacentric.columns import IS_FLIPPED, LABEL, ROW_ID
 from datacentric.data_checks import datalab_issues, shared_rows, single_column_leakage
-from datacentric.features import build_featurizer, feature_columns
-from datacentric.io import write_csv, write_json, write_parquet
+from datacentric.features import FeatureOptions, build_featurizer
+from datacentric.io import read_input, read_json_input, write_csv, write_json, write_parquet
 from datacentric.label_audit import (
     audit_pipeline,
     check_classes,
@@ -30,16 +30,17 @@ from datacentric.label_audit import (
 )
 from datacentric.params import AuditParams, load_params
 from datacentric.review import review_sheet
+from datacentric.roles import TableRoles
 
 
-def _test_runs(train: pd.DataFrame, test: pd.DataFrame, params: AuditParams, seed: int,
-               min_frequency: int) -> list[np.ndarray]:
+def _test_runs(train: pd.DataFrame, test: pd.DataFrame, roles: TableRoles, params: AuditParams,
+               seed: int, options: FeatureOptions) -> list[np.ndarray]:
     """Each audit model fitted on all training rows, predicting the test rows."""
     runs = []
     for name in params.models:
         pipeline = audit_pipeline(
-            name, *feature_columns(train), n_rows=len(train), random_state=seed,
-            min_category_frequency=min_frequency, tree_sample_rows=params.tree_sample_rows,
+            name, roles, n_rows=len(train), random_state=seed, options=options,
+            tree_sample_rows=params.tree_sample_rows,
             exact_search_rows=params.exact_search_rows).fit(train, train[LABEL])
         runs.append(repeatable_predict_proba(pipeline, test))
     return runs
@@ -53,30 +54,29 @@ def _score_against_truth(table: pd.DataFrame, truth: pd.DataFrame) -> dict[str, 
             "pr_auc": average_precision_score(merged[IS_FLIPPED], -merged["label_score"])}
 
 
-def _label_tables(train: pd.DataFrame, test: pd.DataFrame, audit: AuditParams, seed: int,
-                  min_frequency: int):
+def _label_tables(train: pd.DataFrame, test: pd.DataFrame, roles: TableRoles,
+                  audit: AuditParams, seed: int, options: FeatureOptions):
     """The label tables of the training rows (out of fold) and of the test rows (models fitted
     on all training rows), the out-of-fold ensemble probabilities and the classes."""
     classes = check_classes(train[LABEL], n_splits=audit.folds)
-    runs = [out_of_fold_pred_probs(train, model=name, n_splits=audit.folds,
-                                   random_state=seed + repeat,
-                                   min_category_frequency=min_frequency,
+    runs = [out_of_fold_pred_probs(train, roles, model=name, n_splits=audit.folds,
+                                   random_state=seed + repeat, options=options,
                                    tree_sample_rows=audit.tree_sample_rows,
                                    exact_search_rows=audit.exact_search_rows)
             for repeat in range(audit.repeats) for name in audit.models]
     train_table, ensemble = find_label_errors(train[LABEL].to_numpy(), runs, classes,
                                               sharpness=audit.sharpness)
     test_table, _ = find_label_errors(test[LABEL].to_numpy(),
-                                      _test_runs(train, test, audit, seed, min_frequency),
+                                      _test_runs(train, test, roles, audit, seed, options),
                                       classes, sharpness=audit.sharpness)
     return train_table, test_table, ensemble, classes
 
 
-def _data_checks(train: pd.DataFrame, test: pd.DataFrame, ensemble: np.ndarray,
-                 audit: AuditParams, seed: int, min_frequency: int):
+def _data_checks(train: pd.DataFrame, test: pd.DataFrame, roles: TableRoles,
+                 ensemble: np.ndarray, audit: AuditParams, seed: int, options: FeatureOptions):
     """Datalab's per-row table (near-duplicates named by row_id) and counts, the test rows
     shared with training rows, and the single-column leakage table."""
-    featurizer = build_featurizer(*feature_columns(train), min_category_frequency=min_frequency)
+    featurizer = build_featurizer(roles, options=options, random_state=seed)
     X_train = featurizer.fit_transform(train).to_numpy(np.float64)
     X_test = featurizer.transform(test).to_numpy(np.float64)
     search = {"exact_rows": audit.exact_search_rows, "random_state": seed}
@@ -85,7 +85,7 @@ def _data_checks(train: pd.DataFrame, test: pd.DataFrame, ensemble: np.ndarray,
     datalab["near_duplicate_of"] = np.where(first >= 0, train[ROW_ID].to_numpy()[first], None)
     shared = shared_rows(X_train, X_test, train[ROW_ID], test[ROW_ID],
                          distance_fraction=audit.shared_distance_fraction, **search)
-    leakage = single_column_leakage(train, random_state=seed)
+    leakage = single_column_leakage(train, roles, random_state=seed)
     leakage["leaks"] = leakage["balanced_accuracy"] >= audit.leakage_threshold
     return datalab, counts, shared, leakage
 
@@ -93,16 +93,17 @@ def _data_checks(train: pd.DataFrame, test: pd.DataFrame, ensemble: np.ndarray,
 def main(params_path: str = "params.yaml") -> None:
     params = load_params(params_path)
     audit, seed = params.audit, params.base.seed
-    min_frequency = params.featurize.min_category_frequency
-    train = pd.read_parquet(paths.VALIDATED_TRAIN)
-    test = pd.read_parquet(paths.VALIDATED_TEST)
+    options = FeatureOptions(**params.featurize.model_dump())
+    roles = TableRoles.from_dict(read_json_input(paths.COLUMN_ROLES))
+    train = read_input(paths.VALIDATED_TRAIN)
+    test = read_input(paths.VALIDATED_TEST)
     # the validation suite keeps test labels inside the training label set; a class that lost
     # all its training rows to quarantine cannot be audited on the test side
     test = test[test[LABEL].isin(train[LABEL].unique())].reset_index(drop=True)
-    train_table, test_table, ensemble, classes = _label_tables(train, test, audit, seed,
-                                                               min_frequency)
-    datalab, datalab_counts, shared, leakage = _data_checks(train, test, ensemble, audit, seed,
-                                                            min_frequency)
+    train_table, test_table, ensemble, classes = _label_tables(train, test, roles, audit, seed,
+                                                               options)
+    datalab, datalab_counts, shared, leakage = _data_checks(train, test, roles, ensemble, audit,
+                                                            seed, options)
 
     train_issues = pd.concat([train[[ROW_ID]].assign(split="train", given_label=train[LABEL]),
                               train_table, datalab], axis=1)
@@ -123,7 +124,7 @@ def main(params_path: str = "params.yaml") -> None:
         "noise_rate_by_class": noise_rates(matrix).round(6).to_dict(),
         "leaking_columns": int(leakage["leaks"].sum()),
     }
-    truth = pd.read_parquet(paths.LABEL_TRUTH)
+    truth = read_input(paths.LABEL_TRUTH)
     if truth[IS_FLIPPED].any():
         metrics["vs_truth"] = _score_against_truth(train_issues, truth)
     for row in leakage[leakage["leaks"]].itertuples():

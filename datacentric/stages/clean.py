@@ -7,19 +7,17 @@ metrics/clean/<arm>.json (the manifest).
 
 from __future__ import annotations
 
-import pandas as pd
-
 from datacentric import paths
 from datacentric.cleaning import CleanOptions, apply_arm, manifest
-from datacentric.io import write_json, write_parquet
+from datacentric.io import read_input, write_json, write_parquet
 from datacentric.params import load_params
 from datacentric.stages.review import read_decisions
 
 
 def main(arm: str, params_path: str = "params.yaml") -> None:
     params = load_params(params_path)
-    train = pd.read_parquet(paths.VALIDATED_TRAIN)
-    issues = pd.read_parquet(paths.LABEL_ISSUES)
+    train = read_input(paths.VALIDATED_TRAIN)
+    issues = read_input(paths.LABEL_ISSUES)
     issues = issues[issues["split"] == "train"]
     options = CleanOptions(**params.clean.model_dump())
     cleaned, changes = apply_arm(train, issues, read_decisions(), arm, options)

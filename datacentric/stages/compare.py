@@ -13,7 +13,7 @@ import pandas as pd
 
 from datacentric import paths
 from datacentric.headtohead import compare_cells, score_matrix, verdict
-from datacentric.io import atomic_path, write_csv, write_json
+from datacentric.io import atomic_path, read_input, write_csv, write_json
 from datacentric.params import load_params
 from datacentric.plots import forest, per_seed, save_png
 from datacentric.stages.cell import cell_dir
@@ -23,7 +23,7 @@ def main(params_path: str = "params.yaml") -> None:
     params = load_params(params_path)
     compare = params.compare
     reference = ("raw", compare.model_arms[0])
-    predictions = {(d, m): [pd.read_parquet(cell_dir(d, m, s) / "predictions.parquet")
+    predictions = {(d, m): [read_input(cell_dir(d, m, s) / "predictions.parquet")
                             for s in compare.seeds]
                    for d in compare.data_arms for m in compare.model_arms}
     row_order = predictions[reference][0]["row_id"]

@@ -2,8 +2,9 @@
 
 Trains the reference model arm on the validated training rows minus the first n rows of the
 audit's review order, and of a seeded random order, for every n in compare.curve_sizes and
-every seed. Writes results/cleaning_curve.csv, reports/compare/cleaning_curve.png and
-metrics/curve.json (accuracy change per hundred rows reviewed, with its interval).
+every seed, never taking a class below clean.min_per_class rows. Writes
+results/cleaning_curve.csv, reports/compare/cleaning_curve.png and metrics/curve.json
+(accuracy change per hundred rows reviewed, with its interval).
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ import numpy as np
 import pandas as pd
 
 from datacentric import paths
-from datacentric.cleaning import review_order
-from datacentric.io import atomic_path, write_csv, write_json
+from datacentric.cleaning import first_removable, review_order
+from datacentric.columns import ROW_ID
+from datacentric.io import atomic_path, read_input, read_json_input, write_csv, write_json
 from datacentric.params import load_params
 from datacentric.plots import cleaning_curve, save_png
+from datacentric.roles import TableRoles
 from datacentric.stages.cell import run_cell
 from datacentric.stats import bootstrap_effect
 
@@ -24,9 +27,10 @@ def main(params_path: str = "params.yaml") -> None:
     params = load_params(params_path)
     compare = params.compare
     model_arm = compare.model_arms[0]
-    train = pd.read_parquet(paths.VALIDATED_TRAIN)
-    test = pd.read_parquet(paths.VALIDATED_TEST)
-    issues = pd.read_parquet(paths.LABEL_ISSUES)
+    roles = TableRoles.from_dict(read_json_input(paths.COLUMN_ROLES))
+    train = read_input(paths.VALIDATED_TRAIN)
+    test = read_input(paths.VALIDATED_TEST)
+    issues = read_input(paths.LABEL_ISSUES)
     sizes = sorted(set(compare.curve_sizes) | {0})
     correct: dict[tuple[str, int], list[np.ndarray]] = {}
     for seed in compare.seeds:
@@ -36,8 +40,10 @@ def main(params_path: str = "params.yaml") -> None:
                 if n == 0 and order == "random":
                     correct[(order, 0)] = correct[("audit", 0)]
                     continue
-                kept = train[~train["row_id"].isin(ranked[:n])].reset_index(drop=True)
-                table = run_cell(kept, test, model_arm, params, seed)
+                removed = first_removable(train, ranked, n,
+                                          min_per_class=params.clean.min_per_class)
+                kept = train[~train[ROW_ID].isin(removed)].reset_index(drop=True)
+                table = run_cell(kept, test, roles, model_arm, params, seed)
                 correct.setdefault((order, n), []).append(table["correct"].to_numpy(float))
     rows = []
     for (order, n), runs in correct.items():

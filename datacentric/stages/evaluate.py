@@ -7,13 +7,12 @@ data/predictions/test.parquet, and plot data reports/evaluate/{confusion,roc}.js
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from datacentric import paths
 from datacentric.columns import LABEL, ROW_ID
 from datacentric.errors import DatacentricError
 from datacentric.evaluation import prediction_table, roc_points, score
-from datacentric.io import write_json, write_parquet
+from datacentric.io import read_input, write_json, write_parquet
 from datacentric.models.persist import load_estimator
 from datacentric.stages.train import split_xy
 
@@ -21,12 +20,13 @@ from datacentric.stages.train import split_xy
 def load_model():
     found = sorted(paths.MODEL_DIR.glob("model.*"))
     if not found:
-        raise DatacentricError(f"{paths.MODEL_DIR}: no trained model; run `dvc repro train`.")
+        raise DatacentricError(f"{paths.MODEL_DIR}: no trained model; the `train` stage "
+                               f"writes it: run `dvc repro train`.")
     return load_estimator(found[0])
 
 
 def main() -> None:
-    test = pd.read_parquet(paths.FEATURES_TEST)
+    test = read_input(paths.FEATURES_TEST)
     model = load_model()
     X, y, _ = split_xy(test)
     unseen = sorted(set(y) - set(model.classes_))

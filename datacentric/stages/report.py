@@ -12,14 +12,14 @@ import yaml
 
 from datacentric import paths
 from datacentric.columns import LABEL
-from datacentric.io import write_text
+from datacentric.io import read_input, read_json_input, write_text
 from datacentric.params import load_params
 from datacentric.plots import cleaning_curve, forest, heatmap, per_seed, to_svg
 from datacentric.report import OTHER_ISSUES, points, render, review_preview, table_rows
 
 
 def _json(path: Path) -> dict:
-    return json.loads(Path(path).read_text())
+    return read_json_input(path)
 
 
 def _git_revision() -> str:
@@ -48,7 +48,7 @@ def _dataset(params, ingest: dict) -> dict:
 
 def _validation(params) -> dict:
     summary = _json(paths.METRICS / "validate.json")
-    quarantine = pd.read_parquet(paths.QUARANTINE)
+    quarantine = read_input(paths.QUARANTINE)
     columns, rows = table_rows(quarantine, limit=30)
     return {"suite": params.validation.suite, "drift_warnings": summary["drift_warnings"],
             "splits": [{"name": name, **summary[name]} for name in ("train", "test")],
@@ -102,7 +102,7 @@ def main(params_path: str = "params.yaml") -> None:
     comparison = _json(paths.COMPARISON)
     effects = pd.read_csv(paths.EFFECTS)
     curve_table = pd.read_csv(paths.CURVE)
-    predictions = pd.read_parquet(paths.PREDICTIONS)
+    predictions = read_input(paths.PREDICTIONS)
     noise = pd.DataFrame(_json(paths.NOISE_MATRIX)["matrix"])
     seed_scores = pd.DataFrame(
         [{"cell": f"{e.data_arm} × {e.model_arm}", "seed": s, "score": v}

@@ -11,7 +11,7 @@ import typer
 
 from datacentric import paths
 from datacentric.columns import LABEL, ROW_ID
-from datacentric.io import read_table, write_csv
+from datacentric.io import read_input, read_table, write_csv
 from datacentric.review import DECISION_COLUMNS, merge_decisions
 
 
@@ -23,11 +23,11 @@ def read_decisions(path: Path = paths.DECISIONS) -> pd.DataFrame:
 
 
 def merge(sheet_path: Path, reviewer: str | None = None) -> None:
-    train = pd.read_parquet(paths.VALIDATED_TRAIN, columns=[ROW_ID, LABEL])
+    train = read_input(paths.VALIDATED_TRAIN, columns=[ROW_ID, LABEL])
     sheet = read_table(sheet_path).astype(object)
     existing = read_decisions()
     merged = merge_decisions(
-        sheet, existing, known_ids=set(train[ROW_ID]), classes=set(train[LABEL]),
+        sheet, existing, known_ids=set(train[ROW_ID]), classes={str(c) for c in train[LABEL]},
         reviewer=reviewer or getpass.getuser(),
         decided_at=datetime.now(UTC).isoformat(timespec="seconds"), source=str(sheet_path))
     added = len(merged) - len(existing)

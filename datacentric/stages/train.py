@@ -17,9 +17,9 @@ from sklearn.metrics import log_loss
 from datacentric import paths
 from datacentric.columns import LABEL, ROW_ID, WEIGHT
 from datacentric.features import categorical_mask
-from datacentric.io import atomic_path, write_json
+from datacentric.io import atomic_path, read_input, write_json
 from datacentric.models.persist import is_torch_model, save_estimator
-from datacentric.models.zoo import make_model
+from datacentric.models.zoo import fit_model, make_model
 from datacentric.params import load_params
 
 
@@ -32,12 +32,12 @@ def split_xy(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, np.ndarray 
 
 def main(params_path: str = "params.yaml") -> None:
     params = load_params(params_path)
-    X, y, weights = split_xy(pd.read_parquet(paths.FEATURES_TRAIN))
+    X, y, weights = split_xy(read_input(paths.FEATURES_TRAIN))
     model = make_model(params.train.model, params.train, random_state=params.base.seed,
                        categorical_features=categorical_mask(X.columns))
     if is_torch_model(model):
         model.set_params(verbose=1)  # per-epoch progress in the `dvc repro` log
-    model.fit(X.to_numpy(np.float32), y, sample_weight=weights)
+    fit_model(model, X.to_numpy(np.float32), y, sample_weight=weights)
 
     if is_torch_model(model):
         curve = model.history_

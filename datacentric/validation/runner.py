@@ -1,5 +1,5 @@
-"""The one module that talks to Great Expectations: builds starter suites, runs a suite on a
-frame, renders Data Docs, and turns GX results into our own dataclasses.
+"""The one module that talks to Great Expectations: saves suites, runs a suite on a frame,
+renders Data Docs, and turns GX results into our own dataclasses.
 
 Suites live as JSON in the file-based GX project under ``gx/`` (in git). Validation runs in
 an ephemeral GX context, so a pipeline run never rewrites anything under ``gx/``; its Data
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from datacentric.columns import LABEL, ROW_ID
+from datacentric.columns import ROW_ID
 from datacentric.errors import DatacentricError
 
 # Row-level expectations whose failing rows are quarantined rather than failing the table;
@@ -27,8 +27,8 @@ QUARANTINE_TYPES = {
     "expect_column_values_to_be_between",
     "expect_column_values_to_match_regex",
     "expect_column_values_to_not_be_null",
+    "expect_column_value_lengths_to_be_between",
 }
-ROW_ID_PATTERN = r"^[0-9a-f]{16}(?:-[0-9]+)?$"
 
 
 @dataclass(frozen=True)
@@ -72,56 +72,8 @@ def _gx():
     return gx
 
 
-def starter_expectations(train: pd.DataFrame, *, range_margin: float = 0.1,
-                         null_margin: float = 0.05) -> list[dict]:
-    """Expectation configurations (GX JSON form, each with a ``severity``) profiled from the
-    training rows, for the data team to curate.
-
-    Critical: the exact column set, column types, unique ``row_id``, a row count of at least
-    one, and null rates far above training (more than half of a column's present values gone).
-    Warning, row-level (failing rows are quarantined): numeric ranges widened by
-    ``range_margin`` of the observed span, categorical value sets, the label's value set, and
-    the ``row_id`` pattern. Warning: null rates more than ``null_margin`` above training.
-    """
-    def exp(kind: str, severity: str, **kwargs) -> dict:
-        return {"type": kind, "kwargs": kwargs, "severity": severity, "meta": {}}
-
-    expectations = [
-        exp("expect_table_columns_to_match_set", "critical", column_set=list(train.columns),
-            exact_match=True),
-        exp("expect_table_row_count_to_be_between", "critical", min_value=1,
-            max_value=max(1000, 100 * len(train))),
-        exp("expect_column_values_to_be_unique", "critical", column=ROW_ID),
-        exp("expect_column_values_to_match_regex", "warning", column=ROW_ID,
-            regex=ROW_ID_PATTERN),
-        exp("expect_column_values_to_be_in_set", "warning", column=LABEL,
-            value_set=sorted(train[LABEL].dropna().unique().tolist())),
-    ]
-    for name in train.columns.drop([ROW_ID, LABEL]):
-        column = train[name]
-        present = float(column.notna().mean())
-        if pd.api.types.is_float_dtype(column):
-            expectations.append(exp("expect_column_values_to_be_in_type_list", "critical",
-                                    column=name, type_list=["float64", "float32"]))
-            if present > 0:
-                low, high = float(column.min()), float(column.max())
-                pad = range_margin * (high - low) or range_margin * max(abs(low), 1.0)
-                expectations.append(exp("expect_column_values_to_be_between", "warning",
-                                        column=name, min_value=low - pad, max_value=high + pad))
-        else:
-            expectations.append(exp("expect_column_values_to_be_of_type", "critical",
-                                    column=name, type_="str"))
-            expectations.append(exp("expect_column_values_to_be_in_set", "warning", column=name,
-                                    value_set=sorted(column.dropna().unique().tolist())))
-        if present > 0:
-            expectations.append(exp("expect_column_values_to_not_be_null", "warning",
-                                    column=name, mostly=round(max(0.0, present - null_margin), 4)))
-            expectations.append(exp("expect_column_values_to_not_be_null", "critical",
-                                    column=name, mostly=round(present / 2, 4)))
-    return expectations
-
-
-def write_suite(gx_dir: Path, name: str, expectations: list[dict], *, force: bool) -> Path:
+def write_suite(gx_dir: Path, name: str, expectations: list[dict], *, meta: dict,
+                force: bool) -> Path:
     """Save a suite into the file-based GX project at ``gx_dir`` (created if absent).
 
     Raises
@@ -130,26 +82,30 @@ def write_suite(gx_dir: Path, name: str, expectations: list[dict], *, force: boo
         When the suite exists and ``force`` is false, so curated suites are never overwritten.
     """
     gx = _gx()
-    path = gx_dir / "expectations" / f"{name}.json"
+    path = suite_path(gx_dir, name)
     if path.exists() and not force:
         raise DatacentricError(
-            f"{path}: suite exists and may be curated; pass --force to overwrite it."
-        )
+            f"{path}: suite exists and may be curated; to draft one for another table set "
+            f"validate.suite to a new name (or remove it to use the data file's name), or pass "
+            f"--force to overwrite this one.")
     context = gx.get_context(mode="file", project_root_dir=str(gx_dir.parent))
     suite = gx.ExpectationSuite(name=name, expectations=expectations,
-                                meta={"generated_by": "datacentric suite init"})
+                                meta={"generated_by": "datacentric suite", **meta})
     context.suites.add_or_update(suite)
     return path
 
 
+def suite_path(gx_dir: Path, name: str) -> Path:
+    return gx_dir / "expectations" / f"{name}.json"
+
+
 def read_suite(gx_dir: Path, name: str) -> dict:
     """The suite JSON, checked to exist. Raises DatacentricError naming the file."""
-    path = gx_dir / "expectations" / f"{name}.json"
+    path = suite_path(gx_dir, name)
     if not path.is_file():
         raise DatacentricError(
-            f"{path}: no expectation suite named '{name}'; create it with "
-            f"`datacentric suite init` and commit it."
-        )
+            f"{path}: no expectation suite named '{name}'; the `suite` stage drafts it "
+            f"(`dvc repro suite`), or `datacentric suite init` does.")
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
@@ -218,14 +174,32 @@ def _outcome(result, has_ids: bool) -> ExpectationOutcome:
     )
 
 
+_MISSING_COLUMN = re.compile(r'column "(.+?)" in BatchData does not exist', re.IGNORECASE)
+
+
 def _message(result) -> str:
+    """One phrase on why an expectation failed, in our words: GX's internal errors are named
+    by what they mean (a missing column) or pointed to the Data Docs, never shown raw."""
     info = result.exception_info or {}
     infos = [info] if "exception_message" in info else [v for v in info.values()
                                                         if isinstance(v, dict)]
     messages = [i.get("exception_message") for i in infos if i.get("exception_message")]
     if messages:
-        return messages[0].splitlines()[0]
-    observed = (result.result or {}).get("observed_value")
+        missing = _MISSING_COLUMN.search(messages[0])
+        return (f"column '{missing.group(1)}' is missing" if missing
+                else "Great Expectations could not evaluate it; see the Data Docs")
+    details = result.result or {}
+    mismatched = (details.get("details") or {}).get("mismatched")
+    if mismatched:
+        parts = [f"{kind} columns " + ", ".join(f"'{c}'" for c in mismatched[kind])
+                 for kind in ("missing", "unexpected") if mismatched.get(kind)]
+        return "; ".join(parts)
+    if result.expectation_config.type == "expect_column_values_to_be_unique":
+        repeated = sorted({str(v) for v in details.get("partial_unexpected_list") or []})
+        if repeated:
+            return "repeated values " + ", ".join(f"'{v}'" for v in repeated[:5]) + (
+                " …" if len(repeated) > 5 else "")
+    observed = details.get("observed_value")
     return "" if observed is None else f"observed {observed}"
 
 

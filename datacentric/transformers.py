@@ -1,0 +1,120 @@
+"""scikit-learn transformers for the column roles that need more than a stock encoder: dates
+become numeric parts, free text a fixed number of components. Both learn on training rows
+only, as every step of the featurizer does.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.decomposition import TruncatedSVD
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.utils.validation import check_is_fitted
+
+from datacentric.values import as_float
+
+
+def _as_frame(X) -> pd.DataFrame:
+    return X if isinstance(X, pd.DataFrame) else pd.DataFrame(X)
+
+
+class DateParts(TransformerMixin, BaseEstimator):
+    """Numeric parts of date columns: ``<column>_days`` (days elapsed since the column's
+    earliest training date), ``<column>_month`` (1–12), ``<column>_weekday`` (0 = Monday) and,
+    with ``with_time``, ``<column>_hour``. Missing dates give NaN in every part.
+
+    Attributes
+    ----------
+    origin_days_ : ndarray of shape (n_columns,), the earliest training date of each column in
+        days since 1970-01-01 (NaN for a column with no date)
+    """
+
+    def __init__(self, *, with_time: bool = False) -> None:
+        self.with_time = with_time
+
+    def fit(self, X, y=None) -> DateParts:
+        X = _as_frame(X)
+        self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+        self.n_features_in_ = X.shape[1]
+        self.origin_days_ = np.array([self._days(X[c]).min() for c in X.columns], dtype=float)
+        return self
+
+    @staticmethod
+    def _days(column: pd.Series) -> pd.Series:
+        return as_float(pd.to_datetime(column, errors="coerce"))
+
+    def _parts(self) -> tuple[str, ...]:
+        return ("days", "month", "weekday", "hour") if self.with_time else (
+            "days", "month", "weekday")
+
+    def transform(self, X) -> np.ndarray:
+        check_is_fitted(self, "origin_days_")
+        X = _as_frame(X)
+        columns = []
+        for name, origin in zip(self.feature_names_in_, self.origin_days_, strict=True):
+            dates = pd.to_datetime(X[name], errors="coerce")
+            parts = {"days": self._days(X[name]) - origin, "month": dates.dt.month,
+                     "weekday": dates.dt.weekday, "hour": dates.dt.hour}
+            columns += [parts[p].to_numpy(dtype=float, na_value=np.nan) for p in self._parts()]
+        return np.column_stack(columns) if columns else np.empty((len(X), 0))
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        check_is_fitted(self, "origin_days_")
+        return np.asarray([f"{name}_{part}" for name in self.feature_names_in_
+                           for part in self._parts()], dtype=object)
+
+
+class TextComponents(TransformerMixin, BaseEstimator):
+    """A bounded-size encoding of free-text columns: per column, TF-IDF over at most
+    ``max_vocabulary`` words seen in training, reduced by truncated SVD to ``n_components``
+    columns ``<column>_text<i>`` (fewer when the vocabulary is smaller; none when a column has
+    no words).
+
+    Attributes
+    ----------
+    encoders_ : list of (TfidfVectorizer, TruncatedSVD) or None, one per column
+    """
+
+    def __init__(self, n_components: int = 16, *, max_vocabulary: int = 2000,
+                 random_state: int = 0) -> None:
+        self.n_components = n_components
+        self.max_vocabulary = max_vocabulary
+        self.random_state = random_state
+
+    @staticmethod
+    def _text(column: pd.Series) -> list[str]:
+        return column.astype(object).where(column.notna(), "").astype(str).tolist()
+
+    def fit(self, X, y=None) -> TextComponents:
+        X = _as_frame(X)
+        self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+        self.n_features_in_ = X.shape[1]
+        self.encoders_ = [self._fit_column(self._text(X[c])) for c in X.columns]
+        return self
+
+    def _fit_column(self, text: list[str]) -> tuple[TfidfVectorizer, TruncatedSVD] | None:
+        vectorizer = TfidfVectorizer(max_features=self.max_vocabulary, sublinear_tf=True)
+        try:
+            counts = vectorizer.fit_transform(text)
+        except ValueError:  # no word in any row: nothing to encode
+            return None
+        k = min(self.n_components, counts.shape[1] - 1, counts.shape[0] - 1)
+        if k < 1:
+            return None
+        return vectorizer, TruncatedSVD(k, random_state=self.random_state).fit(counts)
+
+    def transform(self, X) -> np.ndarray:
+        check_is_fitted(self, "encoders_")
+        X = _as_frame(X)
+        blocks = [svd.transform(vectorizer.transform(self._text(X[name])))
+                  for name, fitted in zip(self.feature_names_in_, self.encoders_, strict=True)
+                  if fitted is not None for vectorizer, svd in [fitted]]
+        return np.hstack(blocks) if blocks else np.empty((len(X), 0))
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        check_is_fitted(self, "encoders_")
+        return np.asarray([f"{name}_text{i}" for name, fitted in
+                           zip(self.feature_names_in_, self.encoders_, strict=True)
+                           if fitted is not None for i in range(fitted[1].n_components)],
+                          dtype=object)

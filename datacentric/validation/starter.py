@@ -1,0 +1,187 @@
+"""Starter suites: expectations drafted by column role from a table's training rows, what a
+suite records about the table it was drafted for, and the check that a suite fits a table.
+
+Expectations are plain dicts in Great Expectations' JSON form; nothing here imports it.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from datacentric.columns import LABEL, ROW_ID
+from datacentric.errors import DatacentricError
+from datacentric.roles import TableRoles
+
+ROW_ID_PATTERN = r"^[0-9a-f]{16}(?:-[0-9]+)?$"
+VALUE_SET_MAX_UNSEEN = 0.01  # a value set only where unseen levels are this rare (Good–Turing)
+DATETIME_TYPES = ["datetime64", "datetime64[ns]", "datetime64[us]", "datetime64[ms]",
+                  "datetime64[s]"]
+BOOLEAN_TYPES = ["bool", "BooleanDtype"]
+
+
+def _exp(kind: str, severity: str, **kwargs) -> dict:
+    return {"type": kind, "kwargs": kwargs, "severity": severity, "meta": {}}
+
+
+def key_pattern(values: pd.Series, *, max_shapes: int = 5) -> str | None:
+    """A regex matching every key's shape (runs of letters, runs of digits, other characters
+    as they are: ``C00017`` → ``^[A-Za-z]+[0-9]+$``), or ``None`` beyond ``max_shapes``
+    shapes, where a pattern would say nothing."""
+    def shape(text: str) -> str:
+        parts = re.findall(r"[A-Za-z]+|[0-9]+|.", text)
+        return "".join("[A-Za-z]+" if p.isalpha() and p.isascii() else "[0-9]+"
+                       if p.isdigit() and p.isascii() else re.escape(p) for p in parts)
+    shapes = sorted(set(values.dropna().astype(str).map(shape)))
+    if not shapes or len(shapes) > max_shapes:
+        return None
+    return "^(?:" + "|".join(shapes) + ")$" if len(shapes) > 1 else f"^{shapes[0]}$"
+
+
+def _value_set_fits(column: pd.Series, max_levels: int) -> bool:
+    """A categorical gets a value set when it has at most ``max_levels`` levels and the share
+    of rows holding a level seen once (the Good–Turing estimate of rows with a level never
+    seen) is at most :data:`VALUE_SET_MAX_UNSEEN`, so new rows rarely fail it."""
+    counts = column.value_counts()
+    present = int(counts.sum())
+    return 0 < len(counts) <= max_levels and (counts == 1).sum() <= VALUE_SET_MAX_UNSEEN * present
+
+
+def _role_expectations(name: str, column: pd.Series, role: str, *, is_key: bool,
+                       range_margin: float, max_levels: int) -> list[dict]:
+    """Type and value expectations for one column by its role."""
+    if role == "numeric" or (role == "constant" and pd.api.types.is_float_dtype(column)):
+        found = [_exp("expect_column_values_to_be_in_type_list", "critical", column=name,
+                      type_list=["float64", "float32"])]
+        if role == "numeric" and column.notna().any():
+            low, high = float(column.min()), float(column.max())
+            pad = range_margin * (high - low) or range_margin * max(abs(low), 1.0)
+            found.append(_exp("expect_column_values_to_be_between", "warning", column=name,
+                              min_value=low - pad, max_value=high + pad))
+        return found
+    if role == "boolean":
+        return [_exp("expect_column_values_to_be_in_type_list", "critical", column=name,
+                     type_list=BOOLEAN_TYPES)]
+    if role in ("date", "datetime"):
+        found = [_exp("expect_column_values_to_be_in_type_list", "critical", column=name,
+                      type_list=DATETIME_TYPES)]
+        if column.notna().any():
+            low, high = column.min(), column.max()
+            span = max(high - low, pd.Timedelta(days=365))  # later deliveries bring later dates
+            found.append(_exp("expect_column_values_to_be_between", "warning", column=name,
+                              min_value=(low - span).isoformat(),
+                              max_value=(high + span).isoformat()))
+        return found
+    found = [_exp("expect_column_values_to_be_of_type", "critical", column=name, type_="str")]
+    if role == "id":
+        if is_key:
+            found.append(_exp("expect_column_values_to_be_unique", "critical", column=name))
+        pattern = key_pattern(column)
+        if pattern:
+            found.append(_exp("expect_column_values_to_match_regex", "warning", column=name,
+                              regex=pattern))
+    elif role == "text" and column.notna().any():
+        longest = int(column.dropna().str.len().max())
+        found.append(_exp("expect_column_value_lengths_to_be_between", "warning", column=name,
+                          min_value=1, max_value=max(2 * longest, longest + 100)))
+    elif role == "categorical" and _value_set_fits(column, max_levels):
+        found.append(_exp("expect_column_values_to_be_in_set", "warning", column=name,
+                          value_set=sorted(column.dropna().unique().tolist())))
+    return found
+
+
+def starter_expectations(train: pd.DataFrame, roles: TableRoles, *, range_margin: float = 0.1,
+                         null_margin: float = 0.05, max_levels: int = 50) -> list[dict]:
+    """Expectation configurations (GX JSON form, each with a ``severity``) profiled from the
+    training rows by column role, for the data team to curate.
+
+    Critical: the exact column set, each column's type, unique ``row_id`` and key, a row
+    count of at least one, and null rates far above training (more than half of a column's
+    present values gone). Warning, row-level (failing rows are quarantined): numeric ranges
+    widened by ``range_margin`` of the observed span, a plausible date range (the observed one
+    widened by its span, at least a year, each side), text lengths up to twice the longest,
+    the key's pattern, categorical value sets (only up to ``max_levels`` levels and where
+    unseen levels are rare), the label's value set and the ``row_id`` pattern. Warning: null
+    rates more than ``null_margin`` above training.
+    """
+    expectations = [
+        _exp("expect_table_columns_to_match_set", "critical", column_set=list(train.columns),
+             exact_match=True),
+        _exp("expect_table_row_count_to_be_between", "critical", min_value=1,
+             max_value=max(1000, 100 * len(train))),
+        _exp("expect_column_values_to_be_unique", "critical", column=ROW_ID),
+        _exp("expect_column_values_to_match_regex", "warning", column=ROW_ID,
+             regex=ROW_ID_PATTERN),
+        _exp("expect_column_values_to_be_in_set", "warning", column=LABEL,
+             value_set=sorted(train[LABEL].dropna().unique().tolist())),
+    ]
+    for name, spec in roles.columns.items():
+        column = train[name]
+        expectations += _role_expectations(name, column, spec.role, is_key=name == roles.key,
+                                           range_margin=range_margin, max_levels=max_levels)
+        present = float(column.notna().mean())
+        if present > 0 and name != roles.key:
+            expectations.append(_exp("expect_column_values_to_not_be_null", "warning",
+                                     column=name, mostly=round(max(0.0, present - null_margin), 4)))
+            expectations.append(_exp("expect_column_values_to_not_be_null", "critical",
+                                     column=name, mostly=round(present / 2, 4)))
+    return expectations
+
+
+def suite_meta(roles: TableRoles, *, source: str, rows: int, max_levels: int) -> dict:
+    """What a drafted suite records about the table it was drafted for (``meta.datacentric``)."""
+    return {"datacentric": {
+        "source": source, "target": roles.target, "key": roles.key, "drafted_from_rows": rows,
+        "roles": {name: spec.role for name, spec in roles.columns.items()},
+        "value_set_max_levels": max_levels, "value_set_max_unseen_share": VALUE_SET_MAX_UNSEEN}}
+
+
+def drafted_for(suite: dict) -> dict | None:
+    """What a suite records about the table it was drafted for, or ``None`` (hand-written)."""
+    return (suite.get("meta") or {}).get("datacentric")
+
+
+def check_suite_fits(suite: dict, *, path: Path, source: str, target: str,
+                     columns: list[str]) -> None:
+    """Refuse a suite written for another table: drafted for another source or target, or,
+    for a hand-written suite, expecting a column set that shares less than half its columns
+    with ``columns``.
+
+    Raises
+    ------
+    DatacentricError
+        Naming the suite file, the ``validate.suite`` param and the command that fixes it.
+    """
+    fix = (f"give this table a suite of its own: remove validate.suite from params.yaml (each "
+           f"table then gets one named after its file, drafted on the first run) or set a new "
+           f"name, e.g. `dvc exp run -S validate.suite={Path(source).stem}`")
+    table = drafted_for(suite)
+    if table is not None:
+        if (table.get("source"), table.get("target")) != (source, target):
+            raise DatacentricError(
+                f"{path}: drafted for {table.get('source')} (target '{table.get('target')}'), "
+                f"not for {source} (target '{target}'); {fix}.")
+        return
+    expected = next((e["kwargs"].get("column_set", []) for e in suite.get("expectations", [])
+                     if e.get("type") == "expect_table_columns_to_match_set"), None)
+    if expected:
+        shared = set(expected) & set(columns) - {ROW_ID, LABEL}
+        if len(shared) < 0.5 * len(set(expected) - {ROW_ID, LABEL}):
+            raise DatacentricError(
+                f"{path}: expects the columns of another table ({len(shared)} of its "
+                f"{len(set(expected) - {ROW_ID, LABEL})} are in {source}); {fix}.")
+
+
+def role_changes(suite: dict, roles: TableRoles) -> list[str]:
+    """Columns whose role differs from when the suite was drafted, as ``'x' was numeric, is
+    now text`` phrases (empty for a hand-written suite)."""
+    table = drafted_for(suite) or {}
+    before = table.get("roles", {})
+    now = {name: spec.role for name, spec in roles.columns.items()}
+    changes = [f"'{n}' was {before[n]}, is now {now[n]}" for n in now
+               if n in before and before[n] != now[n]]
+    changes += [f"'{n}' is new" for n in now if before and n not in before]
+    changes += [f"'{n}' is gone" for n in before if n not in now]
+    return changes
