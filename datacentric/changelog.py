@@ -15,8 +15,9 @@ def diff_rows(before: pd.DataFrame, after: pd.DataFrame, *, reasons: pd.Series |
     """What happened to each row between two versions.
 
     ``added`` and ``removed`` rows by ``row_id``; ``relabelled`` rows keep their id with a
-    new label; ``edited`` pairs a removed and an added row (ids are content hashes, so an
-    edit changes the id) with the same label that differ in exactly one column.
+    new label; ``edited`` rows keep their id (a table with a key) with other values changed,
+    or, where ids are content hashes and an edit changes the id, pair a removed and an added
+    row with the same label that differ in exactly one column.
     ``reasons`` maps ``row_id`` to the reason the pipeline recorded; others get
     ``default_reason``. Columns: ``row_id``, ``change``, ``detail``, ``reason``.
     """
@@ -34,6 +35,8 @@ def diff_rows(before: pd.DataFrame, after: pd.DataFrame, *, reasons: pd.Series |
         for r in both[(w_old.loc[both] != w_new.loc[both]).to_numpy()]:
             rows.append({ROW_ID: r, "change": "reweighted",
                          "detail": f"{w_old.at[r]:.3g} -> {w_new.at[r]:.3g}"})
+    rows += [{ROW_ID: r, "change": "edited", "detail": f"{', '.join(columns)} changed"}
+             for r, columns in _edited_in_place(old.loc[both], new.loc[both]).items()]
     edits = _pair_edits(old.loc[removed], new.loc[added])
     rows += [{ROW_ID: a, "change": "edited", "detail": f"was {r}: {column} changed"}
              for r, a, column in edits]
@@ -46,6 +49,18 @@ def diff_rows(before: pd.DataFrame, after: pd.DataFrame, *, reasons: pd.Series |
     known = reasons if reasons is not None else pd.Series(dtype=object)
     table["reason"] = table[ROW_ID].map(known).fillna(default_reason)
     return table.sort_values(["change", ROW_ID], ignore_index=True)[CHANGELOG_COLUMNS]
+
+
+def _edited_in_place(old: pd.DataFrame, new: pd.DataFrame) -> dict[str, list[str]]:
+    """Row id → the columns (other than label and weight) whose value changed."""
+    columns = [c for c in old.columns if c in new.columns and c not in (LABEL, WEIGHT)]
+    if old.empty or not columns:
+        return {}
+    before, after = old[columns], new.loc[old.index, columns]
+    missing = before.isna() & after.isna()
+    differs = (before.astype(object).where(before.notna(), None)
+               != after.astype(object).where(after.notna(), None)) & ~missing
+    return {r: [c for c in columns if differs.at[r, c]] for r in differs.index[differs.any(axis=1)]}
 
 
 def _pair_edits(removed: pd.DataFrame, added: pd.DataFrame) -> list[tuple[str, str, str]]:

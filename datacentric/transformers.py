@@ -7,16 +7,42 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy.sparse import issparse
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
 from datacentric.values import as_float
 
 
-def _as_frame(X) -> pd.DataFrame:
-    return X if isinstance(X, pd.DataFrame) else pd.DataFrame(X)
+def _columns(X) -> list[pd.Series]:
+    """The columns of a frame or 2-D array, by position.
+
+    Raises
+    ------
+    TypeError
+        For sparse input.
+    ValueError
+        For input that is not 2-D, has no rows, or holds complex numbers.
+    """
+    if issparse(X):
+        raise TypeError("sparse input is not supported; pass a DataFrame of dates or text.")
+    frame = X if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X, dtype=object)) \
+        if np.asarray(X, dtype=object).ndim == 2 else None
+    if frame is None:
+        raise ValueError("Expected 2D array, got 1D input instead: Reshape your data to one "
+                         "column per date or text column.")
+    if frame.shape[0] == 0:
+        raise ValueError(f"Found array with 0 sample(s) (shape={frame.shape}) while a minimum "
+                         f"of 1 is required.")
+    if frame.shape[1] == 0:
+        raise ValueError(f"Found array with 0 feature(s) (shape={frame.shape}) while a minimum "
+                         f"of 1 is required.")
+    if any(pd.api.types.is_complex_dtype(c) or c.map(lambda v: isinstance(v, complex)).any()
+           for _, c in frame.items()):
+        raise ValueError("Complex data not supported.")
+    return [frame.iloc[:, i] for i in range(frame.shape[1])]
 
 
 class DateParts(TransformerMixin, BaseEstimator):
@@ -34,11 +60,17 @@ class DateParts(TransformerMixin, BaseEstimator):
         self.with_time = with_time
 
     def fit(self, X, y=None) -> DateParts:
-        X = _as_frame(X)
-        self.feature_names_in_ = np.asarray(X.columns, dtype=object)
-        self.n_features_in_ = X.shape[1]
-        self.origin_days_ = np.array([self._days(X[c]).min() for c in X.columns], dtype=float)
+        columns = _columns(X)
+        validate_data(self, X, skip_check_array=True)
+        self.origin_days_ = np.array([self._days(c).min() for c in columns], dtype=float)
         return self
+
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True  # missing dates are NaN in every output column
+        tags.input_tags.two_d_array = True
+        return tags
 
     @staticmethod
     def _days(column: pd.Series) -> pd.Series:
@@ -50,19 +82,21 @@ class DateParts(TransformerMixin, BaseEstimator):
 
     def transform(self, X) -> np.ndarray:
         check_is_fitted(self, "origin_days_")
-        X = _as_frame(X)
-        columns = []
-        for name, origin in zip(self.feature_names_in_, self.origin_days_, strict=True):
-            dates = pd.to_datetime(X[name], errors="coerce")
-            parts = {"days": self._days(X[name]) - origin, "month": dates.dt.month,
+        columns = _columns(X)
+        validate_data(self, X, skip_check_array=True, reset=False)
+        out = []
+        for column, origin in zip(columns, self.origin_days_, strict=True):
+            dates = pd.to_datetime(column, errors="coerce")
+            parts = {"days": self._days(column) - origin, "month": dates.dt.month,
                      "weekday": dates.dt.weekday, "hour": dates.dt.hour}
-            columns += [parts[p].to_numpy(dtype=float, na_value=np.nan) for p in self._parts()]
-        return np.column_stack(columns) if columns else np.empty((len(X), 0))
+            out += [parts[p].to_numpy(dtype=float, na_value=np.nan) for p in self._parts()]
+        return np.column_stack(out) if out else np.empty((len(X), 0))
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         check_is_fitted(self, "origin_days_")
-        return np.asarray([f"{name}_{part}" for name in self.feature_names_in_
-                           for part in self._parts()], dtype=object)
+        names = _check_feature_names_in(self, input_features)
+        return np.asarray([f"{name}_{part}" for name in names for part in self._parts()],
+                          dtype=object)
 
 
 class TextComponents(TransformerMixin, BaseEstimator):
@@ -82,15 +116,21 @@ class TextComponents(TransformerMixin, BaseEstimator):
         self.max_vocabulary = max_vocabulary
         self.random_state = random_state
 
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True  # missing texts are NaN in every output column
+        tags.input_tags.string = True
+        return tags
+
     @staticmethod
     def _text(column: pd.Series) -> list[str]:
         return column.astype(object).where(column.notna(), "").astype(str).tolist()
 
     def fit(self, X, y=None) -> TextComponents:
-        X = _as_frame(X)
-        self.feature_names_in_ = np.asarray(X.columns, dtype=object)
-        self.n_features_in_ = X.shape[1]
-        self.encoders_ = [self._fit_column(self._text(X[c])) for c in X.columns]
+        columns = _columns(X)
+        validate_data(self, X, skip_check_array=True)
+        self.encoders_ = [self._fit_column(self._text(c)) for c in columns]
         return self
 
     def _fit_column(self, text: list[str]) -> tuple[TfidfVectorizer, TruncatedSVD] | None:
@@ -106,15 +146,17 @@ class TextComponents(TransformerMixin, BaseEstimator):
 
     def transform(self, X) -> np.ndarray:
         check_is_fitted(self, "encoders_")
-        X = _as_frame(X)
-        blocks = [svd.transform(vectorizer.transform(self._text(X[name])))
-                  for name, fitted in zip(self.feature_names_in_, self.encoders_, strict=True)
+        columns = _columns(X)
+        validate_data(self, X, skip_check_array=True, reset=False)
+        blocks = [svd.transform(vectorizer.transform(self._text(column)))
+                  for column, fitted in zip(columns, self.encoders_, strict=True)
                   if fitted is not None for vectorizer, svd in [fitted]]
         return np.hstack(blocks) if blocks else np.empty((len(X), 0))
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         check_is_fitted(self, "encoders_")
+        names = _check_feature_names_in(self, input_features)
         return np.asarray([f"{name}_text{i}" for name, fitted in
-                           zip(self.feature_names_in_, self.encoders_, strict=True)
+                           zip(names, self.encoders_, strict=True)
                            if fitted is not None for i in range(fitted[1].n_components)],
                           dtype=object)

@@ -7,6 +7,9 @@ import pandas as pd
 import pytest
 
 import datacentric  # noqa: F401, I001  (sets the OpenMP wait policy before sklearn loads)
+from datacentric.columns import LABEL, ROW_ID
+from datacentric.dataset import assign_row_ids, prepare
+from datacentric.roles import infer_roles
 
 
 def make_mixed_frame(n_rows: int = 300, *, random_state: int = 0) -> pd.DataFrame:
@@ -30,3 +33,15 @@ def make_mixed_frame(n_rows: int = 300, *, random_state: int = 0) -> pd.DataFram
 @pytest.fixture
 def raw_frame() -> pd.DataFrame:
     return make_mixed_frame()
+
+
+def prepared(raw: pd.DataFrame, target: str = "target", **overrides):
+    """A raw table typed by its inferred roles (``overrides`` as ``data.columns``), with row
+    ids, as ingest makes it; returns the frame and the roles."""
+    frame, roles = prepare(raw, target=target, columns=overrides)
+    return assign_row_ids(frame, key=roles.key), roles
+
+
+def roles_of(frame: pd.DataFrame):
+    """The roles of an already typed frame with a ``label`` column (and maybe ``row_id``)."""
+    return infer_roles(frame.drop(columns=[ROW_ID], errors="ignore"), target=LABEL)

@@ -8,6 +8,7 @@ temporary files); or documented handling, which the case checks.
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,9 +36,13 @@ def base(tmp_path_factory) -> Path:
                        "validate": {"suite": "battery", "max_quarantine_fraction": 0.5},
                        "audit": {"models": ["logreg", "hgb"]},
                        "train": {"model": "logreg"}})
-    for command in (["ingest"], ["suite", "init"], ["validate"], ["audit"], ["featurize"],
+    for command in (["ingest"], ["suite", "draft"], ["validate"], ["audit"], ["featurize"],
                     ["train"]):
         run(["datacentric", *command], where)
+    shutil.copy(ROOT / ".gitignore", where / ".gitignore")
+    for command in (["init", "-q"], ["config", "user.email", "t@example.com"],
+                    ["config", "user.name", "t"]):
+        run(["git", *command], where)
     return where
 
 
@@ -97,6 +102,52 @@ def constant_column(w):
     run(["datacentric", "validate"], w)
 
 
+def class_rarer_than_the_folds_at_ingest(w):
+    frame = _frame(w)
+    frame.loc[:3, "target"] = "rare"
+    _write_source(w, frame)
+
+
+def keyed_table_with_a_repeated_key(w):
+    frame = _frame(w).assign(**{"customer id": [f"C{i:04d}" for i in range(150)]})
+    frame.loc[7, "customer id"] = frame.loc[6, "customer id"]
+    _write_source(w, frame)
+    _params(w, "data", "columns", {"id": "customer id"})
+    _ingest(w)
+    run(["datacentric", "suite", "init", "--force"], w)
+
+
+def semicolons_and_thousands_separators(w):
+    frame = _frame(w)
+    frame["income"] = [f"{v * 1000:,.0f}" if v == v else "" for v in frame["income"]]
+    frame.to_csv(w / SOURCE, sep=";", index=False)
+
+
+def forced_wrong_delimiter(w):
+    _frame(w).to_csv(w / SOURCE, sep=";", index=False)
+    _params(w, "data", "csv", {"delimiter": ","})
+
+
+def windows_1252_file(w):
+    frame = _frame(w).replace({"city": {"north": "nörth"}})
+    (w / SOURCE).write_bytes(frame.to_csv(index=False).encode("cp1252"))
+
+
+def unknown_column_in_roles(w):
+    _params(w, "data", "columns", {"categorical": ["nope"]})
+
+
+def stage_before_its_input(w):
+    shutil.rmtree(w / "data/validated")
+
+
+def suite_of_another_table(w):
+    make_mixed_frame(150).rename(columns=str.upper).rename(columns={"TARGET": "target"}).to_csv(
+        w / "data/other.csv", index=False)
+    _params(w, "data", "source", "data/other.csv")
+    _ingest(w)
+
+
 def mixed_types(w):
     frame = _frame(w).astype({"income": object})
     frame.loc[7, "income"] = "n/a (see notes)"
@@ -108,10 +159,6 @@ def duplicated_columns(w):
     text = (w / SOURCE).read_text().splitlines()
     text[0] = text[0].replace("age", "income")
     (w / SOURCE).write_text("\n".join(text) + "\n")
-
-
-def non_utf8(w):
-    (w / SOURCE).write_bytes("income,target\n1.0,caf\xe9\n2.0,th\xe9\n".encode("latin-1"))
 
 
 def empty_file(w):
@@ -234,10 +281,24 @@ def _quarantined_for(reason: str, n_rows: int) -> Callable[[Path], None]:
     return check
 
 
-def _constant_column_is_kept(w: Path) -> None:
+def _constant_column_is_no_feature(w: Path) -> None:
     features = pd.read_parquet(w / "data/features/train.parquet")
     assert np.isfinite(features.drop(columns=["row_id", "label"]).to_numpy()).all()
-    assert "cat__job_a" in features and features["cat__job_a"].eq(1).all()
+    assert not [c for c in features if "job" in c]
+    roles = json.loads((w / "data/prepared/columns.json").read_text())
+    assert roles["columns"]["job"]["role"] == "constant"
+
+
+def _read_as_numbers(w: Path) -> None:
+    train = pd.read_parquet(w / "data/prepared/train.parquet")
+    assert train["income"].dtype == "float64" and train["income"].max() > 1000
+    roles = json.loads((w / "data/prepared/columns.json").read_text())["columns"]
+    assert roles["income"] == {"role": "numeric", "decimal": ".", "thousands": ","}
+
+
+def _decoded(w: Path) -> None:
+    train = pd.read_parquet(w / "data/prepared/train.parquet")
+    assert "nörth" in set(train["city"])
 
 
 CASES = {
@@ -246,14 +307,33 @@ CASES = {
     "NaN labels": Refused(nan_labels, ("ingest",), "target column 'target' has 2 missing"),
     "class rarer than the folds": Refused(class_rarer_than_folds, ("audit",),
                                           "class 'rare' has 3 training rows"),
+    "class rarer than the folds, up front": Refused(
+        class_rarer_than_the_folds_at_ingest, ("ingest",),
+        "class 'rare' has 3 training rows, fewer than audit.folds=5"),
+    "repeated key": Refused(keyed_table_with_a_repeated_key, ("validate",),
+                            "on column 'customer id' (2 unexpected; repeated values 'C0006')"),
+    "semicolons and thousands separators": Handled(
+        semicolons_and_thousands_separators, ("ingest",), _read_as_numbers),
+    "forced wrong delimiter": Refused(forced_wrong_delimiter, ("ingest",),
+                                      "the header looks separated by ';'"),
+    "Windows-1252 file": Handled(windows_1252_file, ("ingest",), _decoded),
+    "unknown column in data.columns": Refused(
+        unknown_column_in_roles, ("ingest",),
+        "params key 'data.columns.categorical': column 'nope' is not a feature column"),
+    "stage run before its input exists": Refused(
+        stage_before_its_input, ("audit",),
+        "data/validated/train.parquet: not found; the `validate` stage writes it"),
+    "suite drafted for another table": Refused(
+        suite_of_another_table, ("suite", "draft"),
+        "gx/expectations/battery.json: drafted for data/in.csv (target 'target'), not for "
+        "data/other.csv"),
     "all-NaN column": Refused(all_nan_column, ("validate",),
                               "expect_column_values_to_not_be_null on column 'income'"),
-    "constant column": Handled(constant_column, ("featurize",), _constant_column_is_kept),
+    "constant column": Handled(constant_column, ("featurize",), _constant_column_is_no_feature),
     "mixed types in one column": Refused(
         mixed_types, ("validate",), "expect_column_values_to_be_in_type_list on column 'income'"),
     "duplicated column names": Refused(duplicated_columns, ("ingest",),
                                        "data/in.csv: duplicated column names ['income']"),
-    "non-UTF-8 file": Refused(non_utf8, ("ingest",), "data/in.csv: not UTF-8"),
     "empty file": Refused(empty_file, ("ingest",), "data/in.csv: file is empty"),
     "header only": Refused(header_only, ("ingest",), "data/in.csv: has a header but no data"),
     "0-byte Parquet": Refused(zero_byte_parquet, ("ingest",), "data/in.parquet: file is empty"),
@@ -306,13 +386,16 @@ def _fingerprint(workdir: Path) -> dict[str, str]:
     failed."""
     return {str(p.relative_to(workdir)): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(workdir.rglob("*"))
-            if p.is_file() and not p.relative_to(workdir).as_posix().startswith(DIAGNOSIS)}
+            if p.is_file() and not p.relative_to(workdir).as_posix().startswith(
+                (*DIAGNOSIS, ".git/"))}
 
 
 @pytest.mark.parametrize("case", list(CASES.values()), ids=list(CASES))
 def test_bad_input(case, base, tmp_path):
     workdir = shutil.copytree(base, tmp_path / "work")
     case.plant(workdir)
+    run(["git", "add", "-A"], workdir)
+    run(["git", "commit", "-qm", "planted"], workdir)
     before = _fingerprint(workdir)
     result = run(["datacentric", *case.command], workdir, check=False)
     if isinstance(case, Handled):
@@ -324,6 +407,7 @@ def test_bad_input(case, base, tmp_path):
     assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
     assert case.message in lines[0], lines[0]
     assert _fingerprint(workdir) == before, "a refused run changed or left files"
+    assert run(["git", "status", "--porcelain"], workdir).stdout == ""
     if case.command == ("validate",):
         assert FAILED_DOCS in lines[0] and (workdir / FAILED_DOCS / "index.html").is_file()
 

@@ -26,3 +26,18 @@ def test_weights_and_no_change():
     assert table[[ROW_ID, "change", "reason"]].values.tolist() == [
         ["b", "reweighted", "cleaning arm"]]
     assert diff_rows(before, before).empty
+
+
+def test_a_keyed_row_edited_in_place_keeps_its_id_and_names_the_columns():
+    before = pd.DataFrame({ROW_ID: ["a", "b", "c"], "x": [1.0, None, 3.0],
+                           "when": pd.to_datetime(["2024-01-01", None, "2024-03-01"]),
+                           "flag": pd.array([True, None, False], dtype="boolean"),
+                           LABEL: [0, 1, 0]})
+    after = before.copy()
+    after.loc[0, "x"] = 1.5
+    after.loc[2, ["when", "flag"]] = [pd.Timestamp("2024-04-01"), True]
+    after.loc[1, LABEL] = 0
+    table = diff_rows(before, after)
+    got = {(r, c): d for r, c, d, _ in table.itertuples(index=False)}
+    assert got == {("a", "edited"): "x changed", ("c", "edited"): "when, flag changed",
+                   ("b", "relabelled"): "1 -> 0"}

@@ -42,9 +42,13 @@ def test_single_class_target(workdir):
     _fails_cleanly(workdir, ["ingest"], "single class")
 
 
-def test_unreadable_file(workdir):
-    (workdir / "data" / "in.csv").write_bytes("x,target\n\xff\xfe,1\n".encode("latin-1"))
-    _fails_cleanly(workdir, ["ingest"], "data/in.csv: not UTF-8")
+def test_undecodable_file(workdir):
+    (workdir / "data" / "in.csv").write_bytes("x,target\n\xe9t\xe9,1\n".encode("latin-1"))
+    params = yaml.safe_load((workdir / "params.yaml").read_text())
+    params["data"]["csv"] = {"encoding": "utf-8"}
+    (workdir / "params.yaml").write_text(yaml.safe_dump(params))
+    _fails_cleanly(workdir, ["ingest"],
+                   "data/in.csv: cannot be decoded as utf-8 text; set data.csv.encoding")
 
 
 def test_unknown_params_key(workdir):

@@ -1,24 +1,33 @@
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import prepared
 
 from datacentric.columns import LABEL, ROW_ID
-from datacentric.dataset import assign_row_ids, flip_labels, normalise, split_train_test
+from datacentric.dataset import (
+    assign_row_ids,
+    conform,
+    flip_labels,
+    prepare,
+    require_class_rows,
+    split_train_test,
+)
 from datacentric.errors import DatacentricError
 
 
-def test_normalise_types_and_label(raw_frame):
-    out = normalise(raw_frame, target="target")
+def test_prepare_types_by_role_and_renames_the_label(raw_frame):
+    out, roles = prepare(raw_frame, target="target")
     assert out["income"].dtype == "float64"
     assert out["city"].isna().sum() == 5
-    assert LABEL in out and "target" not in out
+    assert list(out.columns) == ["income", "age", "city", "job", LABEL]
+    assert roles.of("numeric") == ["income", "age"] and roles.of("categorical") == ["city", "job"]
     assert len(out) == len(raw_frame)
 
 
-def test_normalise_keeps_infinities_for_validation_and_blanks_become_missing():
+def test_prepare_keeps_infinities_for_validation_and_blanks_become_missing():
     frame = pd.DataFrame({"x": [1.0, np.inf, -np.inf, 2.0], "c": [" a", "", "b ", None],
                           "y": ["p", "q", "p", "q"]})
-    out = normalise(frame, target="y")
+    out, _ = prepare(frame, target="y")
     assert np.isinf(out["x"]).tolist() == [False, True, True, False]
     assert out["c"].tolist()[0] == "a" and out["c"].isna().sum() == 2
 
@@ -27,25 +36,48 @@ def test_normalise_keeps_infinities_for_validation_and_blanks_become_missing():
     ("frame", "message"),
     [
         (pd.DataFrame({"x": [1, 2]}), "target column 'y' not found"),
+        (pd.DataFrame({"x;y": ["1;a", "2;b"]}), "header looks separated by ';'"),
         (pd.DataFrame({"x": [1, 2], "y": ["a", "a"]}), "single class"),
         (pd.DataFrame({"x": [1, 2, 3], "y": ["a", None, "b"]}), "1 missing values"),
         (pd.DataFrame({"row_id": [1, 2], "y": ["a", "b"]}), "'row_id' is reserved"),
     ],
 )
-def test_normalise_refuses_bad_targets(frame, message):
+def test_prepare_refuses_bad_targets(frame, message):
     with pytest.raises(DatacentricError, match=message):
-        normalise(frame, target="y", source="in.csv")
+        prepare(frame, target="y", source="in.csv")
+
+
+@pytest.mark.parametrize(("values", "dtype", "classes"), [
+    (["0", "1", "1", "0"], "int64", [0, 1]),
+    ([3, 1, 2, 3], "int64", [1, 2, 3]),
+    (["True", "False", "true", "False"], "bool", [False, True]),
+    ([True, False, True, True], "bool", [False, True]),
+    (["good", "bad", "good", "bad"], "object", ["bad", "good"]),
+])
+def test_integer_and_boolean_labels_keep_their_type(values, dtype, classes):
+    out, roles = prepare(pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0], "y": values}), target="y")
+    assert out[LABEL].dtype == dtype and sorted(out[LABEL].unique()) == classes
 
 
 def test_row_ids_are_content_based(raw_frame):
-    ids = assign_row_ids(normalise(raw_frame, target="target"))
+    ids, _ = prepared(raw_frame)
     shuffled = raw_frame.sample(frac=1, random_state=3)
     extra = pd.concat([shuffled, raw_frame.head(1).assign(age=99.0)], ignore_index=True)
-    again = assign_row_ids(normalise(extra, target="target"))
+    again, _ = prepared(extra)
     assert ids[ROW_ID].is_unique
     assert set(ids[ROW_ID]) < set(again[ROW_ID])
     by_id = again.set_index(ROW_ID).loc[ids[ROW_ID], "income"].to_numpy()
     np.testing.assert_array_equal(by_id, ids["income"].to_numpy())
+
+
+def test_row_ids_come_from_the_key_and_survive_feature_edits(raw_frame):
+    keyed = raw_frame.assign(**{"customer id": [f"C{i:05d}" for i in range(len(raw_frame))]})
+    ids, roles = prepared(keyed)
+    assert roles.key == "customer id" and roles.columns["customer id"].role == "id"
+    edited = keyed.copy()
+    edited.loc[7, "income"] = 12345.0
+    again, _ = prepared(edited)
+    assert again[ROW_ID].tolist() == ids[ROW_ID].tolist()
 
 
 def test_row_ids_ignore_the_label_and_number_duplicates():
@@ -55,7 +87,7 @@ def test_row_ids_ignore_the_label_and_number_duplicates():
 
 
 def test_split_is_stratified_seeded_and_disjoint(raw_frame):
-    frame = assign_row_ids(normalise(raw_frame, target="target"))
+    frame, _ = prepared(raw_frame)
     train, test = split_train_test(frame, test_size=0.25, random_state=7)
     train2, test2 = split_train_test(frame.sample(frac=1, random_state=1), test_size=0.25,
                                      random_state=7)
@@ -66,6 +98,30 @@ def test_split_is_stratified_seeded_and_disjoint(raw_frame):
     assert (test[LABEL].value_counts().sort_index() == expected.sort_index()).all()
     _, other = split_train_test(frame, test_size=0.25, random_state=8)
     assert set(other[ROW_ID]) != set(test[ROW_ID])
+
+
+def test_rows_sharing_a_key_fall_on_the_same_side(raw_frame):
+    keyed = raw_frame.assign(key=[f"K{i // 2:04d}" for i in range(len(raw_frame))])
+    frame, _ = prepared(keyed, id="key")
+    train, test = split_train_test(frame, test_size=0.3, random_state=0)
+    assert not set(train["key"]) & set(test["key"])
+
+
+def test_a_class_rarer_than_the_folds_is_refused_with_the_param():
+    labels = pd.Series(["a"] * 20 + ["b"] * 20 + ["rare"] * 3)
+    with pytest.raises(DatacentricError, match=r"class 'rare' has 3 training rows, fewer than "
+                                               r"audit.folds=5"):
+        require_class_rows(labels, min_rows=5, param="audit.folds")
+    require_class_rows(labels, min_rows=3, param="audit.folds")
+
+
+def test_a_delivery_is_typed_by_the_recorded_roles(raw_frame):
+    _, roles = prepared(raw_frame)
+    delivery = raw_frame.head(5).astype(str).assign(extra="x")
+    out = conform(delivery, roles)
+    assert out["income"].dtype == "float64" and out["extra"].tolist() == ["x"] * 5
+    assert conform(delivery.drop(columns="age"), roles).columns.tolist()[:3] == [
+        "income", "city", "job"]
 
 
 @pytest.mark.parametrize("model", ["symmetric", "class_conditional"])

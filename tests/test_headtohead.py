@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import roles_of
 
 from datacentric.cleaning import review_order
 from datacentric.columns import LABEL, ROW_ID
@@ -86,7 +87,7 @@ def test_test_rows_never_reach_the_tuning_search(monkeypatch):
 
     monkeypatch.setattr(cell_stage, "tune_hgb", spy)
     params = Params.model_validate({"compare": {"tune_trials": 3}})
-    predictions = cell_stage.run_cell(train, test, "tuned", params, seed=0)
+    predictions = cell_stage.run_cell(train, test, roles_of(train), "tuned", params, seed=0)
     assert len(seen) == 1 and len(seen[0]) == len(train)
     assert np.abs(seen[0]).max() < 10  # test rows sit 50 standard deviations away
     assert predictions[ROW_ID].tolist() == test[ROW_ID].tolist()

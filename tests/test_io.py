@@ -2,7 +2,7 @@ import pandas as pd
 import pytest
 
 from datacentric.errors import DatacentricError
-from datacentric.io import atomic_path, read_table, write_json
+from datacentric.io import atomic_path, read_table, sniff_csv, write_json
 
 
 @pytest.mark.parametrize(
@@ -10,7 +10,6 @@ from datacentric.io import atomic_path, read_table, write_json
     [
         ("empty.csv", b"", "file is empty"),
         ("header.csv", b"a,b,y\n", "header but no data rows"),
-        ("latin1.csv", "a,y\ncaf\xe9,1\n".encode("latin-1"), "not UTF-8"),
         ("dupes.csv", b"a,a,y\n1,2,x\n", r"duplicated column names \['a'\]"),
         ("zero.parquet", b"", "file is empty"),
         ("broken.parquet", b"PAR1 not really", "cannot be read"),
@@ -56,3 +55,33 @@ def test_atomic_path_replaces_folders(tmp_path):
         tmp.mkdir()
         (tmp / "new.txt").write_text("new")
     assert [p.name for p in folder.iterdir()] == ["new.txt"]
+
+
+@pytest.mark.parametrize(("content", "delimiter", "encoding"), [
+    ("a,b,y\n1,2,p\n", ",", "utf-8-sig"),
+    ("a;b;y\n1,5;2;p\n3;4,25;q\n", ";", "utf-8-sig"),
+    ("a\tb\ty\n1\t2\tp\n", "\t", "utf-8-sig"),
+    ("a|b|y\n1|2|p\n", "|", "utf-8-sig"),
+    ("\ufeffa,b,y\n1,2,p\n", ",", "utf-8-sig"),
+])
+def test_the_dialect_is_sniffed(tmp_path, content, delimiter, encoding):
+    path = tmp_path / "t.csv"
+    path.write_text(content, encoding="utf-8")
+    dialect = sniff_csv(path)
+    assert (dialect.delimiter, dialect.encoding) == (delimiter, encoding)
+    assert list(read_table(path).columns) == ["a", "b", "y"]
+
+
+def test_windows_1252_text_is_decoded_and_cells_stay_text(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_bytes("name;amount;y\ncafé;1.234,5;p\nthé;007;q\n".encode("cp1252"))
+    assert sniff_csv(path).encoding == "cp1252"
+    frame = read_table(path)
+    assert frame["name"].tolist() == ["café", "thé"]
+    assert frame["amount"].tolist() == ["1.234,5", "007"]  # roles decide how to read them
+
+
+def test_a_forced_delimiter_wins(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("a;b\n1;2\n")
+    assert list(read_table(path, delimiter=",").columns) == ["a;b"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import roles_of
 
 from datacentric.columns import LABEL, ROW_ID
 from datacentric.data_checks import datalab_issues, shared_rows, single_column_leakage
@@ -41,7 +42,7 @@ def blobs():
 
 @pytest.fixture(scope="module")
 def runs(blobs):
-    return [out_of_fold_pred_probs(blobs, model=m, n_splits=5, random_state=0)
+    return [out_of_fold_pred_probs(blobs, roles_of(blobs), model=m, n_splits=5, random_state=0)
             for m in ("hgb", "logreg", "et")]
 
 
@@ -103,8 +104,9 @@ def test_duplicates_and_outliers_are_found(blobs, runs, exact_rows):
 
 
 def test_leaking_column_is_flagged(blobs):
-    frame = blobs.assign(leak=np.where(blobs[LABEL] == "yes", "Y", "N"))
-    scores = single_column_leakage(frame).set_index("column")["balanced_accuracy"]
+    frame = blobs.assign(leak=np.where(blobs[LABEL] == "yes", "Yes", "Nope"))
+    scores = single_column_leakage(frame, roles_of(frame)).set_index("column")[
+        "balanced_accuracy"]
     assert scores["leak"] == 1.0
     assert scores["colour"] < 0.7
 

@@ -13,10 +13,8 @@ import time
 import dvc.api
 import pandas as pd
 import pytest
-from conftest import make_mixed_frame
+from conftest import make_mixed_frame, prepared
 from helpers import commit_all, make_project, run, set_params
-
-from datacentric.dataset import assign_row_ids, normalise
 
 pytestmark = pytest.mark.slow
 
@@ -38,10 +36,9 @@ def project(tmp_path_factory):
                                      "model_arms": ["logreg", "hgb"], "seeds": [0, 1],
                                      "curve_sizes": [0, 20, 40], "bootstrap": 200},
                          "train": {"model": "mlp", "torch": {"max_epochs": 5}}})
-    run(["dvc", "repro", "ingest"], project)
-    run(["datacentric", "suite", "init"], project)
-    commit_all(project, "sample project with its suite")
-    run(["dvc", "repro"], project)
+    commit_all(project, "sample project")
+    run(["dvc", "repro"], project)  # drafts gx/expectations/sample.json on the way
+    commit_all(project, "first run with its drafted suite")
     return project
 
 
@@ -238,7 +235,7 @@ def test_queued_experiments_run_two_at_a_time_match_one_by_one(project):
 def test_diff_reports_exactly_the_planted_rows(project):
     commit_all(project, "v1")
     raw = pd.read_csv(project / "data/raw/sample.csv")
-    ids = assign_row_ids(normalise(raw, target="target"))["row_id"]
+    ids = prepared(raw)[0]["row_id"]
     extra = make_mixed_frame(30, random_state=99).head(3)
     changed = raw.drop(index=[10, 11]).copy()
     changed.loc[[20, 21], "target"] = changed.loc[[20, 21], "target"].map(
@@ -250,7 +247,7 @@ def test_diff_reports_exactly_the_planted_rows(project):
     commit_all(project, "v2")
     result = run(["datacentric", "diff", "HEAD~1", "HEAD"], project)
     table = pd.read_csv(io.StringIO(result.stdout))
-    new_ids = set(assign_row_ids(normalise(changed, target="target"))["row_id"]) - set(ids)
+    new_ids = set(prepared(changed)[0]["row_id"]) - set(ids)
     assert set(table.loc[table["change"] == "removed", "row_id"]) == set(ids[[10, 11]])
     assert set(table.loc[table["change"] == "relabelled", "row_id"]) == set(ids[[20, 21]])
     assert set(table.loc[table["change"] == "added", "row_id"]) == new_ids

@@ -5,27 +5,46 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+import pandas as pd
 import pytest
-from conftest import make_mixed_frame
+from conftest import make_mixed_frame, prepared
 
 from datacentric.columns import ROW_ID
-from datacentric.dataset import assign_row_ids, normalise
+from datacentric.dataset import assign_row_ids, conform
 from datacentric.errors import DatacentricError
 from datacentric.quarantine import critical_failures, drift, quarantine_table, summarise
-from datacentric.validation import Validator, read_suite, starter_expectations, write_suite
+from datacentric.validation import (
+    Validator,
+    check_suite_fits,
+    read_suite,
+    starter_expectations,
+    suite_meta,
+    write_suite,
+)
 
 _names = (f"batch{i}" for i in itertools.count())
 
 
 @pytest.fixture(scope="module")
-def train():
-    return assign_row_ids(normalise(make_mixed_frame(300), target="target"))
+def table():
+    return prepared(make_mixed_frame(300))
 
 
 @pytest.fixture(scope="module")
-def validator(train, tmp_path_factory):
+def train(table):
+    return table[0]
+
+
+@pytest.fixture(scope="module")
+def roles(table):
+    return table[1]
+
+
+@pytest.fixture(scope="module")
+def validator(train, roles, tmp_path_factory):
     docs = tmp_path_factory.mktemp("docs")
-    return Validator({"name": "t", "expectations": starter_expectations(train)}, docs_dir=docs)
+    return Validator({"name": "t", "expectations": starter_expectations(train, roles)},
+                     docs_dir=docs)
 
 
 def check(validator, frame, *, max_fraction=0.5):
@@ -45,8 +64,8 @@ def test_clean_training_rows_pass(validator, train):
 
 def test_missing_column_is_critical(validator, train):
     _, _, problems = check(validator, train.drop(columns=["age"]))
-    assert any("expect_table_columns_to_match_set" in p for p in problems)
-    assert any("column 'age'" in p for p in problems)
+    assert problems[0].startswith("expect_table_columns_to_match_set")
+    assert "missing columns 'age'" in problems[0]
 
 
 def test_wrong_dtype_is_critical(validator, train):
@@ -108,20 +127,21 @@ def test_empty_frame_fails_row_count(validator, train):
     assert any("expect_table_row_count_to_be_between" in p for p in problems)
 
 
-def test_every_expectation_has_a_severity(train):
-    severities = {e["severity"] for e in starter_expectations(train)}
+def test_every_expectation_has_a_severity(train, roles):
+    severities = {e["severity"] for e in starter_expectations(train, roles)}
     assert severities <= {"critical", "warning", "info"} and "critical" in severities
 
 
-def test_suite_init_never_overwrites_without_force(train, tmp_path):
+def test_suite_init_never_overwrites_without_force(train, roles, tmp_path):
     gx_dir = tmp_path / "gx"
-    path = write_suite(gx_dir, "s", starter_expectations(train), force=False)
+    drafted = starter_expectations(train, roles)
+    path = write_suite(gx_dir, "s", drafted, meta={}, force=False)
     assert read_suite(gx_dir, "s")["expectations"][0]["severity"] == "critical"
     path.write_text(path.read_text().replace('"warning"', '"info"'))  # curated by hand
-    with pytest.raises(DatacentricError, match="--force"):
-        write_suite(gx_dir, "s", starter_expectations(train), force=False)
+    with pytest.raises(DatacentricError, match="set validate.suite to a new name.*--force"):
+        write_suite(gx_dir, "s", drafted, meta={}, force=False)
     assert '"info"' in path.read_text()
-    write_suite(gx_dir, "s", starter_expectations(train), force=True)
+    write_suite(gx_dir, "s", drafted, meta={}, force=True)
     assert '"warning"' in path.read_text()
 
 
@@ -144,8 +164,94 @@ def test_data_docs_are_offline_and_list_every_expectation(validator, train):
         assert column in page
 
 
-def test_drift_flags_a_shifted_column(train):
+def test_drift_flags_a_shifted_column(train, roles):
     shifted = train.assign(income=train["income"] * 3)
-    table = drift(train, shifted, threshold=0.1).set_index("column")
+    table = drift(train, shifted, roles, threshold=0.1).set_index("column")
     assert table.loc["income", "drifted"] and not table.loc["age", "drifted"]
     assert table["statistic"].between(0, 1).all()
+
+
+def _customers(n: int, *, start: int = 0, first_day: str = "2024-01-01", seed: int = 0):
+    """A raw customer table with a key, a date, free text, a wide and a narrow category."""
+    rng = np.random.default_rng(seed)
+    words = ["senior", "junior", "nurse", "engineer", "teacher", "driver", "chef", "clerk"]
+    return pd.DataFrame({
+        "customer id": [f"C{i:05d}" for i in range(start, start + n)],
+        "signup": (pd.Timestamp(first_day) + pd.to_timedelta(rng.integers(0, 365, n), "D")
+                   ).strftime("%Y-%m-%d"),
+        "job title": [" ".join(rng.choice(words, 2)) + f" {i}" for i in range(start, start + n)],
+        "region": rng.choice(["north", "south", "east"], n),
+        "branch": [f"b{v}" for v in rng.integers(0, 400, n)],
+        "income": rng.lognormal(8, 0.5, n),
+        "y": rng.choice(["a", "b"], n),
+    })
+
+
+def _suite_for(train, roles):
+    by_column = {}
+    for e in starter_expectations(train, roles):
+        by_column.setdefault(e["kwargs"].get("column"), []).append(e)
+    return by_column
+
+
+def test_starter_suite_checks_each_column_by_its_role():
+    train, roles = prepared(_customers(400), target="y")
+    suite = _suite_for(train, roles)
+    kinds = {c: {e["type"] for e in es} for c, es in suite.items()}
+    assert "expect_column_values_to_be_unique" in kinds["customer id"]
+    pattern = next(e for e in suite["customer id"]
+                   if e["type"] == "expect_column_values_to_match_regex")["kwargs"]["regex"]
+    assert pattern == "^[A-Za-z]+[0-9]+$"
+    for column in ("customer id", "signup", "job title", "branch"):  # no value set for these
+        assert "expect_column_values_to_be_in_set" not in kinds[column], column
+    assert "expect_column_values_to_be_in_set" in kinds["region"]
+    assert "expect_column_value_lengths_to_be_between" in kinds["job title"]
+    dates = next(e for e in suite["signup"] if e["type"] == "expect_column_values_to_be_between")
+    assert dates["kwargs"]["max_value"] > "2029-12-01"  # years past the last training date
+
+
+def test_test_rows_and_a_later_delivery_pass_the_drafted_suite(tmp_path):
+    table, roles = prepared(_customers(600), target="y")
+    train, test = table.iloc[:450], table.iloc[450:]
+    suite = {"name": "s", "expectations": starter_expectations(train, roles)}
+    validator = Validator(suite, docs_dir=tmp_path)
+    later = conform(_customers(300, start=5000, first_day="2025-03-01", seed=9), roles)
+    later = assign_row_ids(later, key=roles.key)
+    for frame in (test, later):
+        outcome, quarantined, problems = check(validator, frame, max_fraction=0.05)
+        assert problems == [] and quarantined.empty, (problems, quarantined)
+
+
+def test_a_repeated_key_is_critical_and_names_the_values(tmp_path):
+    raw = _customers(200)
+    raw.loc[[10, 11], "customer id"] = "C09999"
+    table, roles = prepared(raw, target="y", id="customer id")
+    train = table.drop(index=[10, 11])
+    validator = Validator({"name": "s", "expectations": starter_expectations(train, roles)},
+                          docs_dir=tmp_path)
+    _, _, problems = check(validator, table)
+    assert any("column 'customer id'" in p and "repeated values 'C09999'" in p
+               for p in problems), problems
+
+
+def test_a_suite_for_another_table_is_refused_with_the_fix(train, roles, tmp_path):
+    meta = suite_meta(roles, source="data/raw/a.csv", rows=len(train), max_levels=50)
+    suite = {"expectations": starter_expectations(train, roles), "meta": meta}
+    columns = list(train.columns)
+    check_suite_fits(suite, path=tmp_path / "a.json", source="data/raw/a.csv", target="target",
+                     columns=columns)
+    with pytest.raises(DatacentricError, match=r"a.json: drafted for data/raw/a.csv .*not for "
+                                               r"data/raw/b.csv.*validate.suite=b"):
+        check_suite_fits(suite, path=tmp_path / "a.json", source="data/raw/b.csv",
+                         target="target", columns=columns)
+    hand_written = {"expectations": suite["expectations"]}
+    with pytest.raises(DatacentricError, match="expects the columns of another table"):
+        check_suite_fits(hand_written, path=tmp_path / "a.json", source="data/raw/b.csv",
+                         target="y", columns=["row_id", "p", "q", "label"])
+
+
+def test_gx_internal_errors_never_reach_the_message(validator, train):
+    outcome, _, problems = check(validator, train.drop(columns=["income"]))
+    messages = " ".join(o.message for o in outcome.outcomes)
+    assert "BatchData" not in messages and "Traceback" not in messages
+    assert "column 'income' is missing" in messages

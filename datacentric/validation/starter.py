@@ -20,6 +20,7 @@ VALUE_SET_MAX_UNSEEN = 0.01  # a value set only where unseen levels are this rar
 DATETIME_TYPES = ["datetime64", "datetime64[ns]", "datetime64[us]", "datetime64[ms]",
                   "datetime64[s]"]
 BOOLEAN_TYPES = ["bool", "BooleanDtype"]
+DATE_MARGIN = pd.Timedelta(days=5 * 365)
 
 
 def _exp(kind: str, severity: str, **kwargs) -> dict:
@@ -69,7 +70,8 @@ def _role_expectations(name: str, column: pd.Series, role: str, *, is_key: bool,
                       type_list=DATETIME_TYPES)]
         if column.notna().any():
             low, high = column.min(), column.max()
-            span = max(high - low, pd.Timedelta(days=365))  # later deliveries bring later dates
+            # a sanity range, not a tight one: later deliveries bring later dates
+            span = max(high - low, DATE_MARGIN)
             found.append(_exp("expect_column_values_to_be_between", "warning", column=name,
                               min_value=(low - span).isoformat(),
                               max_value=(high + span).isoformat()))
@@ -101,7 +103,7 @@ def starter_expectations(train: pd.DataFrame, roles: TableRoles, *, range_margin
     count of at least one, and null rates far above training (more than half of a column's
     present values gone). Warning, row-level (failing rows are quarantined): numeric ranges
     widened by ``range_margin`` of the observed span, a plausible date range (the observed one
-    widened by its span, at least a year, each side), text lengths up to twice the longest,
+    widened by its span, at least five years, each side), text lengths up to twice the longest,
     the key's pattern, categorical value sets (only up to ``max_levels`` levels and where
     unseen levels are rare), the label's value set and the ``row_id`` pattern. Warning: null
     rates more than ``null_margin`` above training.

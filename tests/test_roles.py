@@ -1,0 +1,89 @@
+"""Column roles and the reading of values written as text."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from datacentric.errors import DatacentricError
+from datacentric.roles import TableRoles, apply_roles, infer_role, infer_roles
+from datacentric.values import NumberFormat, number_format, parse_booleans, parse_numbers
+
+N = 60
+rng = np.random.default_rng(0)
+
+
+@pytest.mark.parametrize(("name", "values", "role"), [
+    ("customer id", [f"C{i:05d}" for i in range(N)], "id"),
+    ("rownames", [str(i + 1) for i in range(N)], "id"),
+    ("row", [str(i) for i in range(N)], "id"),  # a counter in file order
+    ("license", [f"LN{8_000_000 + i * 7}" for i in range(N - 1)] + ["LN8000000"], "id"),
+    ("signup", [f"2024-{1 + i % 12:02d}-{1 + i % 28:02d}" for i in range(N)], "date"),
+    ("seen", [f"03/{1 + i % 28:02d}/2024 1{i % 10}:30" for i in range(N)], "datetime"),
+    ("title", [f"{w} engineer number {i}" for i, w in enumerate(["senior", "junior"] * 30)],
+     "text"),
+    ("active", ["yes", "no", "Y", "n", None, "YES"] * 10, "boolean"),
+    ("flag", ["0", "1"] * 30, "boolean"),
+    ("income", [f"{v:,.0f}" for v in rng.uniform(1000, 90000, N)], "numeric"),
+    ("amount", [f"{v:.2f}".replace(".", ",") for v in rng.uniform(0, 9, N)], "numeric"),
+    ("price", [f"${v:,.2f}" for v in rng.uniform(10, 5000, N)], "numeric"),
+    ("share", [f"{v:.1f}%" for v in rng.uniform(0, 100, N)], "numeric"),
+    ("zip", [f"0{2000 + i % 40}" for i in range(N)], "categorical"),  # leading zeros: a code
+    ("region", rng.choice(["north", "south"], N).tolist(), "categorical"),
+    ("year", ["2013"] * N, "constant"),
+    ("empty", [None] * N, "constant"),
+])
+def test_roles_are_inferred_from_values_and_names(name, values, role):
+    assert infer_role(name, pd.Series(values, dtype=object)).role == role
+
+
+@pytest.mark.parametrize(("values", "fmt", "expected"), [
+    (["4,123", "12", "1,000,000"], NumberFormat(".", ","), [4123, 12, 1e6]),
+    (["3,5", "4,123", "12"], NumberFormat(",", None), [3.5, 4.123, 12]),
+    (["1.234,5", "2,25"], NumberFormat(",", "."), [1234.5, 2.25]),
+    (["€ 12", "13 €", "-4"], NumberFormat(".", None), [12, 13, -4]),
+    (["1 234", "5"], NumberFormat(".", None), [1234, 5]),
+])
+def test_number_formats(values, fmt, expected):
+    column = pd.Series(values, dtype=object)
+    assert number_format(column) == fmt
+    np.testing.assert_allclose(parse_numbers(column, fmt), expected)
+
+
+def test_text_that_is_not_numbers_has_no_number_format():
+    assert number_format(pd.Series(["12", "n/a (see notes)"])) is None
+    assert parse_booleans(pd.Series(["0", "1", "yes"])) is None
+
+
+@given(st.lists(st.floats(min_value=-1e9, max_value=1e9, allow_nan=False), min_size=1,
+                max_size=30))
+def test_numbers_written_with_separators_read_back(numbers):
+    written = pd.Series([f"{v:,.2f}" for v in numbers], dtype=object)
+    fmt = number_format(written)
+    assert fmt is not None
+    np.testing.assert_allclose(parse_numbers(written, fmt), np.round(numbers, 2), atol=1e-6)
+
+
+def test_params_override_inference_and_name_unknown_columns():
+    frame = pd.DataFrame({"code": ["1", "2", "3"] * 10, "note": ["a b c"] * 30,
+                          "y": ["p", "q", "r"] * 10})
+    roles = infer_roles(frame, target="y", overrides={"categorical": ["code"], "drop": ["note"]})
+    assert roles.columns["code"].role == "categorical" and "note" not in roles.columns
+    with pytest.raises(DatacentricError, match=r"'data.columns.text': column 'nope'"):
+        infer_roles(frame, target="y", overrides={"text": ["nope"]})
+    with pytest.raises(DatacentricError, match=r"data.columns.numeric.*'note' holds values"):
+        infer_roles(frame, target="y", overrides={"numeric": ["note"]})
+
+
+def test_roles_round_trip_and_type_a_delivery():
+    frame = pd.DataFrame({"n": ["1,5", "2"] * 15, "d": ["2024-01-02", None, "2024-02-03"] * 10,
+                          "y": ["p", "q"] * 15})
+    roles = infer_roles(frame, target="y")
+    again = TableRoles.from_dict(roles.to_dict())
+    assert again == roles
+    delivery = apply_roles(pd.DataFrame({"n": ["3,25"], "d": ["2025-05-06"]}), again)
+    assert delivery["n"].tolist() == [3.25]
+    assert delivery["d"].dtype == "datetime64[ns]"
+    unreadable = apply_roles(pd.DataFrame({"n": ["lots"], "d": ["soon"]}), again)
+    assert unreadable.dtypes.tolist() == [object, object]  # left as text for validation
