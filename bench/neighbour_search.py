@@ -24,7 +24,8 @@ import numpy as np
 from sklearn.neighbors import NearestNeighbors
 
 from datacentric.columns import LABEL
-from datacentric.features import build_featurizer, feature_columns
+from datacentric.features import build_featurizer
+from datacentric.roles import infer_roles
 from datacentric.neighbours import ApproximateNeighbors
 from datacentric.synthetic import make_table
 
@@ -41,7 +42,7 @@ def main() -> None:
     records = []
     for rows in args.rows:
         table = make_table(rows, random_state=0).rename(columns={"label": LABEL})
-        X = build_featurizer(*feature_columns(table), min_category_frequency=10
+        X = build_featurizer(infer_roles(table, target=LABEL)
                              ).fit_transform(table).to_numpy(np.float64)
         sample = np.random.default_rng(0).choice(rows, args.queries, replace=False)
 

@@ -46,7 +46,7 @@ def main() -> None:
     parser.add_argument("--chunk-rows", type=int, default=100_000)
     parser.add_argument("--out", default="bench/results/validate_chunks.json")
     args = parser.parse_args()
-    from datacentric.dataset import assign_row_ids, normalise
+    from datacentric.dataset import prepare_with_ids
     from datacentric.synthetic import make_table
 
     with tempfile.TemporaryDirectory(prefix="validate_chunks.") as scratch:
@@ -57,8 +57,9 @@ def main() -> None:
         params["data"].update(source="data/batch.parquet", target="label")
         params["validate"].update(suite="bench", max_quarantine_fraction=0.05)
         (where / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-        sample = assign_row_ids(normalise(make_table(20_000, random_state=1), target="label"))
+        sample, roles = prepare_with_ids(make_table(20_000, random_state=1), target="label")
         sample.to_parquet(where / "data/prepared/train.parquet", index=False)
+        (where / "data/prepared/columns.json").write_text(json.dumps(roles.to_dict()))
         subprocess.run(["datacentric", "suite", "init"], cwd=where, check=True,
                        capture_output=True)
         batch = make_table(args.rows, random_state=0)

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from datacentric.columns import ROW_ID
-from datacentric.dataset import assign_row_ids, normalise
+from datacentric.dataset import assign_row_ids, conform, prepare_with_ids
 from datacentric.synthetic import make_table
 from datacentric.validation import Validator, starter_expectations
 
@@ -30,11 +30,11 @@ from datacentric.validation import Validator, starter_expectations
 def make_batch(rows: int) -> tuple[pd.DataFrame, list[dict]]:
     """A validated-looking batch with 1% of rows out of range, and the suite profiled from a
     clean sample of the same generator."""
-    reference = assign_row_ids(normalise(make_table(20_000, random_state=1), target="label"))
-    frame = assign_row_ids(normalise(make_table(rows, random_state=0), target="label"))
+    reference, roles = prepare_with_ids(make_table(20_000, random_state=1), target="label")
+    frame = assign_row_ids(conform(make_table(rows, random_state=0), roles))
     bad = np.random.default_rng(0).choice(rows, rows // 100, replace=False)
     frame.loc[bad, "num_0"] = 1e9
-    return frame, starter_expectations(reference)
+    return frame, starter_expectations(reference, roles)
 
 
 def pandas_checks(frame: pd.DataFrame, suite: list[dict]) -> dict[str, int]:

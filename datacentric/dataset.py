@@ -23,21 +23,27 @@ def prepare(frame: pd.DataFrame, *, target: str, columns: Mapping[str, object] =
     """Infer the roles of a raw table (``columns`` overriding them, see
     :func:`datacentric.roles.infer_roles`) and type it by them.
 
-    Returns the typed frame (its columns in file order, the target renamed ``label`` last)
-    and the roles.
+    Returns the typed frame (its columns in file order, the target renamed ``label`` last;
+    rows without a label keep a missing one, see :func:`split_unlabelled`) and the roles.
 
     Raises
     ------
     DatacentricError
         When the target column is absent (naming the likely delimiter when the header looks
-        split by another one), has missing values, has one class, or a column is named
-        ``row_id`` or ``label``.
+        split by another one), has fewer than two classes, or a column is named ``row_id`` or
+        ``label``.
     """
     frame = frame.rename(columns=lambda name: str(name).strip())
     _require_target(frame, target, source)
     roles = infer_roles(frame, target=target, overrides=columns, decimal=decimal,
                         thousands=thousands, source=source)
-    return conform(frame, roles, source=source), roles
+    typed = conform(frame, roles, source=source)
+    classes = typed[LABEL].dropna().unique()
+    if len(classes) < 2:
+        found = f"a single class ('{classes[0]}')" if len(classes) else "no value"
+        raise DatacentricError(f"{source}: target column '{target}' has {found}; a classifier "
+                               f"needs at least two classes.")
+    return typed, roles
 
 
 def conform(frame: pd.DataFrame, roles: TableRoles, *, source: str = "data",
@@ -49,7 +55,7 @@ def conform(frame: pd.DataFrame, roles: TableRoles, *, source: str = "data",
     Raises
     ------
     DatacentricError
-        As :func:`prepare`, for the target (when ``with_label``).
+        When ``with_label`` and the target column is absent.
     """
     frame = frame.rename(columns=lambda name: str(name).strip())
     if with_label:
@@ -59,7 +65,7 @@ def conform(frame: pd.DataFrame, roles: TableRoles, *, source: str = "data",
     for name in extra:
         out[name] = as_strings(frame[name].reset_index(drop=True))
     if with_label:
-        out[LABEL] = _labels(frame[roles.target].reset_index(drop=True), roles, source)
+        out[LABEL] = type_label(frame[roles.target].reset_index(drop=True), roles.label_type)
     return out
 
 
@@ -78,19 +84,13 @@ def _require_target(frame: pd.DataFrame, target: str, source: str) -> None:
         raise DatacentricError(f"{source}: column name '{reserved[0]}' is reserved; rename it.")
 
 
-def _labels(column: pd.Series, roles: TableRoles, source: str) -> pd.Series:
-    labels = type_label(column, roles.label_type)
-    missing = labels.isna()
-    if missing.any():
-        first = labels.index[missing][:5].tolist()
-        raise DatacentricError(
-            f"{source}: target column '{roles.target}' has {int(missing.sum())} missing values "
-            f"(first data rows {first}); fill or remove them.")
-    if labels.nunique() < 2:
-        raise DatacentricError(
-            f"{source}: target column '{roles.target}' has a single class "
-            f"('{labels.iloc[0]}'); a classifier needs at least two.")
-    return labels
+def split_unlabelled(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows with a label, the label in its own type (integers, booleans or text), and the
+    rows without one, which cannot be learnt from but are kept (to score later)."""
+    missing = frame[LABEL].isna()
+    labelled = frame[~missing].reset_index(drop=True)
+    labelled[LABEL] = labelled[LABEL].infer_objects()
+    return labelled, frame[missing].reset_index(drop=True)
 
 
 def assign_row_ids(frame: pd.DataFrame, *, key: str | None = None) -> pd.DataFrame:
@@ -178,3 +178,12 @@ def require_class_rows(labels: pd.Series, *, min_rows: int, param: str,
             f"{source}: class '{rare.index[-1]}' has {int(rare.iloc[-1])} training rows, fewer "
             f"than {param}={min_rows} (each of the audit's folds needs one); lower {param}, "
             f"or merge or remove the class.")
+
+
+def prepare_with_ids(frame: pd.DataFrame, *, target: str, columns: Mapping[str, object] = {}
+                     ) -> tuple[pd.DataFrame, TableRoles]:
+    """:func:`prepare`, :func:`assign_row_ids` by the key and the labelled rows of
+    :func:`split_unlabelled`: a raw table as ingest makes it, before the split. Returns the
+    frame and its roles."""
+    frame, roles = prepare(frame, target=target, columns=columns)
+    return split_unlabelled(assign_row_ids(frame, key=roles.key))[0], roles

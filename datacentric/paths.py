@@ -10,6 +10,7 @@ PREPARED_TRAIN = PREPARED / "train.parquet"
 PREPARED_TEST = PREPARED / "test.parquet"
 LABEL_TRUTH = PREPARED / "label_truth.parquet"
 COLUMN_ROLES = PREPARED / "columns.json"
+UNLABELLED = PREPARED / "unlabelled.parquet"
 
 VALIDATED = Path("data/validated")
 VALIDATED_TRAIN = VALIDATED / "train.parquet"
@@ -52,7 +53,8 @@ DRIFT = REPORTS / "drift.json"
 
 # The stage that writes each input a later stage reads, for "run that stage first" messages.
 WRITTEN_BY = {
-    **dict.fromkeys([PREPARED_TRAIN, PREPARED_TEST, LABEL_TRUTH, COLUMN_ROLES], "ingest"),
+    **dict.fromkeys([PREPARED_TRAIN, PREPARED_TEST, LABEL_TRUTH, COLUMN_ROLES, UNLABELLED],
+                    "ingest"),
     **dict.fromkeys([VALIDATED_TRAIN, VALIDATED_TEST, QUARANTINE, DRIFT], "validate"),
     **dict.fromkeys([LABEL_ISSUES, PRED_PROBS, REVIEW_SHEET, NOISE_MATRIX, LEAKAGE], "audit"),
     **dict.fromkeys([FEATURES_TRAIN, FEATURES_TEST, FEATURIZER], "featurize"),

@@ -241,6 +241,7 @@ def type_label(target: pd.Series, kind: str) -> pd.Series:
         typed = pd.to_numeric(target, errors="coerce")
     else:
         return as_strings(target)
+    typed = typed.astype(bool if kind == "bool" else "Int64")
     if present.all():
         return typed.astype(bool if kind == "bool" else "int64")
     return typed.astype(object).where(present, None)

@@ -8,7 +8,7 @@ import pytest
 
 import datacentric  # noqa: F401, I001  (sets the OpenMP wait policy before sklearn loads)
 from datacentric.columns import LABEL, ROW_ID
-from datacentric.dataset import assign_row_ids, prepare
+from datacentric.dataset import prepare_with_ids
 from datacentric.roles import infer_roles
 
 
@@ -38,8 +38,7 @@ def raw_frame() -> pd.DataFrame:
 def prepared(raw: pd.DataFrame, target: str = "target", **overrides):
     """A raw table typed by its inferred roles (``overrides`` as ``data.columns``), with row
     ids, as ingest makes it; returns the frame and the roles."""
-    frame, roles = prepare(raw, target=target, columns=overrides)
-    return assign_row_ids(frame, key=roles.key), roles
+    return prepare_with_ids(raw, target=target, columns=overrides)
 
 
 def roles_of(frame: pd.DataFrame):

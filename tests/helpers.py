@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-COPIED = ["dvc.yaml", "params.yaml", "datacentric", "gx", "data/review"]
+COPIED = ["dvc.yaml", "params.yaml", "datacentric", "gx", "data/review", "data/raw"]
 
 
 def run(args: list[str], cwd: Path, *, check: bool = True) -> subprocess.CompletedProcess:

@@ -289,6 +289,13 @@ def _constant_column_is_no_feature(w: Path) -> None:
     assert roles["columns"]["job"]["role"] == "constant"
 
 
+def _set_aside(w: Path) -> None:
+    unlabelled = pd.read_parquet(w / "data/prepared/unlabelled.parquet")
+    assert len(unlabelled) == 2 and unlabelled["label"].isna().all()
+    ingest = json.loads((w / "metrics/ingest.json").read_text())
+    assert ingest["unlabelled_rows"] == 2 and ingest["rows"] == 148
+
+
 def _read_as_numbers(w: Path) -> None:
     train = pd.read_parquet(w / "data/prepared/train.parquet")
     assert train["income"].dtype == "float64" and train["income"].max() > 1000
@@ -304,7 +311,7 @@ def _decoded(w: Path) -> None:
 CASES = {
     "missing target": Refused(missing_target, ("ingest",), "target column 'target' not found"),
     "single-class target": Refused(single_class, ("ingest",), "has a single class ('low')"),
-    "NaN labels": Refused(nan_labels, ("ingest",), "target column 'target' has 2 missing"),
+    "rows without a label": Handled(nan_labels, ("ingest",), _set_aside),
     "class rarer than the folds": Refused(class_rarer_than_folds, ("audit",),
                                           "class 'rare' has 3 training rows"),
     "class rarer than the folds, up front": Refused(

@@ -11,6 +11,7 @@ from datacentric.dataset import (
     prepare,
     require_class_rows,
     split_train_test,
+    split_unlabelled,
 )
 from datacentric.errors import DatacentricError
 
@@ -38,13 +39,21 @@ def test_prepare_keeps_infinities_for_validation_and_blanks_become_missing():
         (pd.DataFrame({"x": [1, 2]}), "target column 'y' not found"),
         (pd.DataFrame({"x;y": ["1;a", "2;b"]}), "header looks separated by ';'"),
         (pd.DataFrame({"x": [1, 2], "y": ["a", "a"]}), "single class"),
-        (pd.DataFrame({"x": [1, 2, 3], "y": ["a", None, "b"]}), "1 missing values"),
+        (pd.DataFrame({"x": [1, 2, 3], "y": [None, None, "b"]}), "single class"),
         (pd.DataFrame({"row_id": [1, 2], "y": ["a", "b"]}), "'row_id' is reserved"),
     ],
 )
 def test_prepare_refuses_bad_targets(frame, message):
     with pytest.raises(DatacentricError, match=message):
         prepare(frame, target="y", source="in.csv")
+
+
+def test_rows_without_a_label_are_set_aside_not_dropped():
+    raw = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0], "y": ["1", None, "0", " "]})
+    frame, _ = prepare(raw, target="y")
+    labelled, unlabelled = split_unlabelled(frame)
+    assert labelled[LABEL].tolist() == [1, 0] and labelled[LABEL].dtype == "int64"
+    assert unlabelled["x"].tolist() == [2.0, 4.0]
 
 
 @pytest.mark.parametrize(("values", "dtype", "classes"), [

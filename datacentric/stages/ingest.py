@@ -3,7 +3,8 @@ plant label noise.
 
 Writes data/prepared/{train,test}.parquet (``row_id``, the columns, ``label``),
 data/prepared/label_truth.parquet (``row_id``, ``true_label``, ``is_flipped`` for the
-training rows), data/prepared/columns.json (the column roles every later stage reads) and
+training rows), data/prepared/unlabelled.parquet (rows without a label, set aside),
+data/prepared/columns.json (the column roles every later stage reads) and
 metrics/ingest.json (counts and one line per column), and prints that line per column.
 """
 
@@ -29,7 +30,10 @@ def main(params_path: str = "params.yaml") -> None:
     frame, roles = dataset.prepare(raw, target=data.target, columns=data.columns.overrides(),
                                    decimal=data.csv.decimal, thousands=data.csv.thousands,
                                    source=str(source))
-    frame = dataset.assign_row_ids(frame, key=roles.key)
+    frame, unlabelled = dataset.split_unlabelled(dataset.assign_row_ids(frame, key=roles.key))
+    if len(unlabelled):
+        typer.echo(f"{len(unlabelled)} rows have no value in '{data.target}': set aside in "
+                   f"{paths.UNLABELLED} (they can be scored with `datacentric predict`).")
     train, test = dataset.split_train_test(
         frame, test_size=data.test_size, random_state=params.base.seed)
     dataset.require_class_rows(train[LABEL], min_rows=params.audit.folds, param="audit.folds",
@@ -48,9 +52,11 @@ def main(params_path: str = "params.yaml") -> None:
     write_parquet(train, paths.PREPARED_TRAIN)
     write_parquet(test, paths.PREPARED_TEST)
     write_parquet(truth, paths.LABEL_TRUTH)
+    write_parquet(unlabelled, paths.UNLABELLED)
     write_json(roles.to_dict(), paths.COLUMN_ROLES)
     write_json({
         "rows": len(frame), "train_rows": len(train), "test_rows": len(test),
+        "unlabelled_rows": len(unlabelled),
         "classes": int(frame[LABEL].nunique()), "flipped_labels": int(truth[IS_FLIPPED].sum()),
         "key": roles.key, "columns_by_role": dict(Counter(c["role"] for c in columns.values())),
         # a list, so `dvc exp show` keeps one column per metric, not four per table column

