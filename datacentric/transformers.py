@@ -45,7 +45,17 @@ def _columns(X) -> list[pd.Series]:
     return [frame.iloc[:, i] for i in range(frame.shape[1])]
 
 
-class DateParts(TransformerMixin, BaseEstimator):
+class _ColumnTransformer(TransformerMixin, BaseEstimator):
+    """Shared by the transformers below: they read columns of dates or text with gaps."""
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True  # a missing value is a missing date or empty text
+        tags.input_tags.string = True
+        return tags
+
+
+class DateParts(_ColumnTransformer):
     """Numeric parts of date columns: ``<column>_days`` (days elapsed since the column's
     earliest training date), ``<column>_month`` (1–12), ``<column>_weekday`` (0 = Monday) and,
     with ``with_time``, ``<column>_hour``. Missing dates give NaN in every part.
@@ -64,13 +74,6 @@ class DateParts(TransformerMixin, BaseEstimator):
         validate_data(self, X, skip_check_array=True)
         self.origin_days_ = np.array([self._days(c).min() for c in columns], dtype=float)
         return self
-
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = True  # missing dates are NaN in every output column
-        tags.input_tags.two_d_array = True
-        return tags
 
     @staticmethod
     def _days(column: pd.Series) -> pd.Series:
@@ -99,7 +102,7 @@ class DateParts(TransformerMixin, BaseEstimator):
                           dtype=object)
 
 
-class TextComponents(TransformerMixin, BaseEstimator):
+class TextComponents(_ColumnTransformer):
     """A bounded-size encoding of free-text columns: per column, TF-IDF over at most
     ``max_vocabulary`` words seen in training, reduced by truncated SVD to ``n_components``
     columns ``<column>_text<i>`` (fewer when the vocabulary is smaller; none when a column has
@@ -115,13 +118,6 @@ class TextComponents(TransformerMixin, BaseEstimator):
         self.n_components = n_components
         self.max_vocabulary = max_vocabulary
         self.random_state = random_state
-
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = True  # missing texts are NaN in every output column
-        tags.input_tags.string = True
-        return tags
 
     @staticmethod
     def _text(column: pd.Series) -> list[str]:

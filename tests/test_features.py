@@ -122,10 +122,6 @@ def test_a_table_without_feature_columns_is_refused():
         featurize_splits(frame, frame, roles)
 
 
-@parametrize_with_checks([DateParts(), TextComponents(n_components=2)],
-                         expected_failed_checks=lambda est: {
-                             # unreadable dates are missing dates: validation names them
-                             "check_dtype_object": "reads any value, unreadable ones as NaN",
-                         } if isinstance(est, DateParts) else {})
+@parametrize_with_checks([DateParts(), TextComponents(n_components=2)])
 def test_transformers_follow_scikit_learn_conventions(estimator, check):
     check(estimator)

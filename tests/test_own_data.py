@@ -3,6 +3,7 @@ a public table the project does not ship, and a table with a class of nine rows.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -65,9 +66,29 @@ def test_readme_own_data_steps_work_as_written(own_project):
     assert "data/raw/loans.csv" in shown
 
 
-def test_a_failed_validation_keeps_every_tracked_file(own_project):
+def test_an_edit_keeps_the_row_id_and_diff_shows_it(own_project):
     project, _ = own_project
     commit_all(project, "own table")
+    before = pd.read_parquet(project / "data/prepared/train.parquet")
+    frame = pd.read_csv(project / "data/raw/loans.csv")
+    edited_key = int(before["rownames"].iloc[0])
+    frame.loc[frame["rownames"] == edited_key, "balance"] += 100.0
+    frame.to_csv(project / "data/raw/loans.csv", index=False)
+    run(["dvc", "add", "-q", "data/raw/loans.csv"], project)
+    run(["dvc", "repro", "ingest"], project)
+    commit_all(project, "balance corrected")
+    after = pd.read_parquet(project / "data/prepared/train.parquet")
+    assert set(after["row_id"]) == set(before["row_id"])
+    table = pd.read_csv(io.StringIO(run(["datacentric", "diff", "HEAD~1", "HEAD"],
+                                        project).stdout))
+    assert table[["row_id", "change", "detail"]].values.tolist() == [
+        [before["row_id"].iloc[0], "edited", "balance changed"]]
+    run(["git", "reset", "-q", "--hard", "HEAD~1"], project)
+    run(["dvc", "checkout", "-q"], project)
+
+
+def test_a_failed_validation_keeps_every_tracked_file(own_project):
+    project, _ = own_project
     frame = pd.read_csv(project / "data/raw/loans.csv").drop(columns=["income"])
     frame.to_csv(project / "data/raw/loans.csv", index=False)
     run(["dvc", "add", "-q", "data/raw/loans.csv"], project)

@@ -255,3 +255,11 @@ def test_gx_internal_errors_never_reach_the_message(validator, train):
     messages = " ".join(o.message for o in outcome.outcomes)
     assert "BatchData" not in messages and "Traceback" not in messages
     assert "column 'income' is missing" in messages
+
+
+def test_an_expectation_gx_cannot_read_is_named_not_skipped(train, roles, tmp_path):
+    expectations = [*starter_expectations(train, roles)[:3],
+                    {"type": "expect_nonsense", "kwargs": {}, "severity": "critical"}]
+    with pytest.raises(DatacentricError, match=r"expectation 4 \(expect_nonsense\) cannot be "
+                                               r"read.*suite init --force"):
+        Validator({"name": "s", "expectations": expectations}, docs_dir=tmp_path)

@@ -132,10 +132,9 @@ class Validator:
                 "store_backend": {"class_name": "TupleFilesystemStoreBackend",
                                   "base_directory": str(docs_dir.resolve())},
             })
-        clean = {k: v for k, v in suite.items() if k != "id"}
-        clean["expectations"] = [{k: v for k, v in e.items() if k != "id"}
-                                 for e in suite.get("expectations", [])]
-        self._suite = self._context.suites.add(gx.ExpectationSuite(**clean))
+        clean = {k: v for k, v in suite.items() if k not in ("id", "expectations")}
+        self._suite = self._context.suites.add(
+            gx.ExpectationSuite(**clean, expectations=_expectations(suite)))
         self._source = self._context.data_sources.add_pandas("pandas")
 
     def validate(self, frame: pd.DataFrame, *, batch: str) -> ValidationOutcome:
@@ -148,8 +147,13 @@ class Validator:
         result_format = {"result_format": "COMPLETE", "return_unexpected_index_query": False}
         if has_ids:
             result_format["unexpected_index_column_names"] = [ROW_ID]
-        result = validation.run(batch_parameters={"dataframe": frame},
-                                result_format=result_format)
+        try:
+            result = validation.run(batch_parameters={"dataframe": frame},
+                                    result_format=result_format)
+        except Exception as exc:  # GX's own failure, not an expectation's: say so, in one line
+            raise DatacentricError(
+                f"{batch}: Great Expectations could not run the suite ({type(exc).__name__}); "
+                f"check the suite's JSON against the table's columns.") from None
         return ValidationOutcome(batch, [_outcome(r, has_ids) for r in result.results])
 
     def build_docs(self) -> Path:
@@ -157,6 +161,32 @@ class Validator:
         self._context.build_data_docs(site_names=["reports"])
         strip_remote_assets(self._docs_dir)
         return self._docs_dir / "index.html"
+
+
+def _expectations(suite: dict) -> list:
+    """GX expectation objects of a suite's JSON.
+
+    Raises
+    ------
+    DatacentricError
+        Naming the first expectation GX cannot build (it would otherwise log and skip it).
+    """
+    from great_expectations.expectations.expectation_configuration import (
+        ExpectationConfiguration,
+    )
+
+    built = []
+    for number, config in enumerate(suite.get("expectations", []), start=1):
+        try:
+            built.append(ExpectationConfiguration(
+                **{k: v for k, v in config.items() if k != "id"}).to_domain_obj())
+        except Exception as exc:  # unknown type, bad arguments: GX raises many kinds
+            raise DatacentricError(
+                f"suite '{suite.get('name')}': expectation {number} "
+                f"({config.get('type')}) cannot be read by Great Expectations "
+                f"({type(exc).__name__}); fix it in the suite's JSON or redraft the suite with "
+                f"`datacentric suite init --force`.") from None
+    return built
 
 
 def _outcome(result, has_ids: bool) -> ExpectationOutcome:
