@@ -176,8 +176,7 @@ def require_class_rows(labels: pd.Series, *, min_rows: int, param: str,
     if len(rare):
         raise DatacentricError(
             f"{source}: class '{rare.index[-1]}' has {int(rare.iloc[-1])} training rows, fewer "
-            f"than {param}={min_rows} (each of the audit's folds needs one); lower {param}, "
-            f"or merge or remove the class.")
+            f"than {param}={min_rows}; merge or remove the class, or lower {param}.")
 
 
 def prepare_with_ids(frame: pd.DataFrame, *, target: str, columns: Mapping[str, object] = {}

@@ -9,6 +9,7 @@ consensus flags first. Featurization is fitted inside every fold.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 
 import numpy as np
@@ -39,7 +40,7 @@ from datacentric.features import (
     require_features,
     require_finite,
 )
-from datacentric.models.zoo import encoding_for
+from datacentric.models.zoo import encoding_for, fit_model
 from datacentric.neighbours import KNeighborsVote
 from datacentric.roles import TableRoles
 
@@ -100,24 +101,20 @@ def _torch_mlp(seed: int) -> ClassifierMixin:
     return TorchClassifier("mlp", max_epochs=50, random_state=seed)
 
 
-def check_classes(labels: pd.Series, *, n_splits: int) -> np.ndarray:
-    """Sorted classes; refuses a single class or a class with fewer rows than folds.
+def check_classes(labels: pd.Series) -> np.ndarray:
+    """Sorted classes; refuses missing labels or a single class. A class with fewer rows than
+    folds is audited all the same: the folds that miss it give it probability 0.
 
     Raises
     ------
     DatacentricError
-        Naming the class and its count.
+        Naming the problem.
     """
     counts = labels.value_counts()
     if labels.isna().any():
         raise DatacentricError(f"labels: {int(labels.isna().sum())} missing labels.")
     if len(counts) < 2:
         raise DatacentricError(f"labels: a single class ('{counts.index[0]}'); nothing to audit.")
-    rare = counts[counts < n_splits]
-    if len(rare):
-        raise DatacentricError(
-            f"labels: class '{rare.index[0]}' has {int(rare.iloc[0])} training rows, fewer than "
-            f"audit.folds={n_splits}; lower audit.folds or drop the class.")
     return np.array(sorted(counts.index))
 
 
@@ -131,17 +128,20 @@ def out_of_fold_pred_probs(frame: pd.DataFrame, roles: TableRoles, *, model: str
     Each fold fits the featurizer and the model ``model`` (a key of :data:`AUDIT_MODELS`,
     :func:`sized` for the fold) on the other folds only.
     """
-    classes = check_classes(frame[LABEL], n_splits=n_splits)
+    classes = check_classes(frame[LABEL])
     require_finite(frame, roles, what="audited rows", advice=SUITE_ADVICE)
     require_features(roles)
     labels = frame[LABEL].to_numpy()
     pred_probs = np.zeros((len(frame), len(classes)))
     folds = StratifiedKFold(n_splits, shuffle=True, random_state=random_state)
-    for fit_idx, held_idx in folds.split(frame, labels):
+    with warnings.catch_warnings():  # "the least populated class has only n members": known
+        warnings.simplefilter("ignore", UserWarning)
+        splits = list(folds.split(frame, labels))
+    for fit_idx, held_idx in splits:
         pipeline = audit_pipeline(
             model, roles, n_rows=len(fit_idx), random_state=random_state, options=options,
             tree_sample_rows=tree_sample_rows, exact_search_rows=exact_search_rows)
-        pipeline.fit(frame.iloc[fit_idx], labels[fit_idx])
+        fit_model(pipeline, frame.iloc[fit_idx], labels[fit_idx])
         probs = repeatable_predict_proba(pipeline, frame.iloc[held_idx])
         columns = np.searchsorted(classes, pipeline.classes_)
         pred_probs[np.ix_(held_idx, columns)] = probs

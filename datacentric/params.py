@@ -91,6 +91,7 @@ class DataParams(_Section):
     source: str = "data/builtin/credit_data.csv"
     target: str = "Status"
     test_size: float = Field(0.25, gt=0.0, lt=1.0)
+    min_class_rows: int = Field(2, ge=1)
     columns: ColumnsParams = ColumnsParams()
     csv: CsvParams = CsvParams()
     label_noise: LabelNoiseParams = LabelNoiseParams()

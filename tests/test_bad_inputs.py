@@ -102,9 +102,9 @@ def constant_column(w):
     run(["datacentric", "validate"], w)
 
 
-def class_rarer_than_the_folds_at_ingest(w):
+def class_with_one_training_row(w):
     frame = _frame(w)
-    frame.loc[:3, "target"] = "rare"
+    frame.loc[:1, "target"] = "rare"  # two rows: one for training, one for testing
     _write_source(w, frame)
 
 
@@ -289,6 +289,12 @@ def _constant_column_is_no_feature(w: Path) -> None:
     assert roles["columns"]["job"]["role"] == "constant"
 
 
+def _audited_rare(w: Path) -> None:
+    issues = pd.read_parquet(w / "data/audit/label_issues.parquet")
+    rare = issues[issues["given_label"] == "rare"]
+    assert len(rare) == 3 and rare["label_score"].between(0, 1).all()
+
+
 def _set_aside(w: Path) -> None:
     unlabelled = pd.read_parquet(w / "data/prepared/unlabelled.parquet")
     assert len(unlabelled) == 2 and unlabelled["label"].isna().all()
@@ -312,11 +318,10 @@ CASES = {
     "missing target": Refused(missing_target, ("ingest",), "target column 'target' not found"),
     "single-class target": Refused(single_class, ("ingest",), "has a single class ('low')"),
     "rows without a label": Handled(nan_labels, ("ingest",), _set_aside),
-    "class rarer than the folds": Refused(class_rarer_than_folds, ("audit",),
-                                          "class 'rare' has 3 training rows"),
-    "class rarer than the folds, up front": Refused(
-        class_rarer_than_the_folds_at_ingest, ("ingest",),
-        "class 'rare' has 3 training rows, fewer than audit.folds=5"),
+    "class rarer than the folds": Handled(class_rarer_than_folds, ("audit",), _audited_rare),
+    "class below data.min_class_rows": Refused(
+        class_with_one_training_row, ("ingest",),
+        "class 'rare' has 1 training rows, fewer than data.min_class_rows=2"),
     "repeated key": Refused(keyed_table_with_a_repeated_key, ("validate",),
                             "on column 'customer id' (2 unexpected; repeated values 'C0006')"),
     "semicolons and thousands separators": Handled(

@@ -263,3 +263,13 @@ def test_an_expectation_gx_cannot_read_is_named_not_skipped(train, roles, tmp_pa
     with pytest.raises(DatacentricError, match=r"expectation 4 \(expect_nonsense\) cannot be "
                                                r"read.*suite init --force"):
         Validator({"name": "s", "expectations": expectations}, docs_dir=tmp_path)
+
+
+def test_training_rows_pass_a_suite_drafted_with_a_nearly_empty_column(tmp_path):
+    raw = make_mixed_frame(300).assign(rare_note=np.nan)
+    raw.loc[:5, "rare_note"] = 7.0  # 2% present: below validate.null_margin
+    train, roles = prepared(raw)
+    validator = Validator({"name": "s", "expectations": starter_expectations(train, roles)},
+                          docs_dir=tmp_path)
+    _, quarantined, problems = check(validator, train, max_fraction=0.0)
+    assert problems == [] and quarantined.empty

@@ -9,6 +9,7 @@ import numpy as np
 from sklearn.base import ClassifierMixin
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
 
 from datacentric.features import Encoding
 from datacentric.params import ModelName, TrainParams
@@ -26,15 +27,20 @@ def encoding_for(model_arm: str) -> Encoding:
 EARLY_STOPPING_MIN_CLASS_ROWS = 10
 
 
-def fit_model(model: ClassifierMixin, X, y: np.ndarray,
-              sample_weight: np.ndarray | None = None) -> ClassifierMixin:
-    """``model.fit(X, y, sample_weight)``, with HistGradientBoosting's early stopping turned off
-    when a class has fewer than :data:`EARLY_STOPPING_MIN_CLASS_ROWS` rows: it holds out a
-    stratified tenth of the rows, which needs every class on both sides."""
-    if isinstance(model, HistGradientBoostingClassifier) and model.early_stopping is True:
+def fit_model(model: ClassifierMixin | Pipeline, X, y: np.ndarray,
+              sample_weight: np.ndarray | None = None) -> ClassifierMixin | Pipeline:
+    """``model.fit(X, y)`` (with ``sample_weight`` when given), with HistGradientBoosting's
+    early stopping (``model`` or a pipeline's last step) turned off when a class has fewer
+    than :data:`EARLY_STOPPING_MIN_CLASS_ROWS` rows: it holds out a stratified tenth of the
+    rows, which needs every class on both sides."""
+    estimator = model[-1] if isinstance(model, Pipeline) else model
+    if isinstance(estimator, HistGradientBoostingClassifier) and \
+            estimator.early_stopping is not False:
         counts = np.unique(np.asarray(y), return_counts=True)[1]
         if counts.min() < EARLY_STOPPING_MIN_CLASS_ROWS:
-            model.set_params(early_stopping=False)
+            estimator.set_params(early_stopping=False)
+    if sample_weight is None:
+        return model.fit(X, y)
     return model.fit(X, y, sample_weight=sample_weight)
 
 

@@ -28,6 +28,7 @@ from datacentric.label_audit import (
     out_of_fold_pred_probs,
     repeatable_predict_proba,
 )
+from datacentric.models.zoo import fit_model
 from datacentric.params import AuditParams, load_params
 from datacentric.review import review_sheet
 from datacentric.roles import TableRoles
@@ -38,10 +39,10 @@ def _test_runs(train: pd.DataFrame, test: pd.DataFrame, roles: TableRoles, param
     """Each audit model fitted on all training rows, predicting the test rows."""
     runs = []
     for name in params.models:
-        pipeline = audit_pipeline(
+        pipeline = fit_model(audit_pipeline(
             name, roles, n_rows=len(train), random_state=seed, options=options,
             tree_sample_rows=params.tree_sample_rows,
-            exact_search_rows=params.exact_search_rows).fit(train, train[LABEL])
+            exact_search_rows=params.exact_search_rows), train, train[LABEL])
         runs.append(repeatable_predict_proba(pipeline, test))
     return runs
 
@@ -58,7 +59,7 @@ def _label_tables(train: pd.DataFrame, test: pd.DataFrame, roles: TableRoles,
                   audit: AuditParams, seed: int, options: FeatureOptions):
     """The label tables of the training rows (out of fold) and of the test rows (models fitted
     on all training rows), the out-of-fold ensemble probabilities and the classes."""
-    classes = check_classes(train[LABEL], n_splits=audit.folds)
+    classes = check_classes(train[LABEL])
     runs = [out_of_fold_pred_probs(train, roles, model=name, n_splits=audit.folds,
                                    random_state=seed + repeat, options=options,
                                    tree_sample_rows=audit.tree_sample_rows,

@@ -36,8 +36,8 @@ def main(params_path: str = "params.yaml") -> None:
                    f"{paths.UNLABELLED} (they can be scored with `datacentric predict`).")
     train, test = dataset.split_train_test(
         frame, test_size=data.test_size, random_state=params.base.seed)
-    dataset.require_class_rows(train[LABEL], min_rows=params.audit.folds, param="audit.folds",
-                               source=str(source))
+    dataset.require_class_rows(train[LABEL], min_rows=data.min_class_rows,
+                               param="data.min_class_rows", source=str(source))
     noise = data.label_noise
     truth = train[[ROW_ID, LABEL]].rename(columns={LABEL: TRUE_LABEL})
     train[LABEL] = dataset.flip_labels(

@@ -195,7 +195,8 @@ def _outcome(result, has_ids: bool) -> ExpectationOutcome:
     index = details.get("unexpected_index_list") or []
     ids = tuple(str(i[ROW_ID]) for i in index if isinstance(i, dict)) if has_ids else ()
     column = config.kwargs.get("column")
-    if config.type == "expect_column_values_to_not_be_null" and config.kwargs.get("mostly"):
+    if config.type == "expect_column_values_to_not_be_null" and \
+            config.kwargs.get("mostly") is not None:
         ids = ()  # a null-rate check; missing values are imputed downstream, not quarantined
     return ExpectationOutcome(
         expectation=config.type, column=column, severity=config.severity.value,

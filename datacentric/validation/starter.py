@@ -125,8 +125,9 @@ def starter_expectations(train: pd.DataFrame, roles: TableRoles, *, range_margin
                                            range_margin=range_margin, max_levels=max_levels)
         present = float(column.notna().mean())
         if present > 0 and name != roles.key:
-            expectations.append(_exp("expect_column_values_to_not_be_null", "warning",
-                                     column=name, mostly=round(max(0.0, present - null_margin), 4)))
+            if present > null_margin:  # below it, any null rate would pass
+                expectations.append(_exp("expect_column_values_to_not_be_null", "warning",
+                                         column=name, mostly=round(present - null_margin, 4)))
             expectations.append(_exp("expect_column_values_to_not_be_null", "critical",
                                      column=name, mostly=round(present / 2, 4)))
     return expectations
