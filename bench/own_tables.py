@@ -9,8 +9,9 @@ every command succeeded, the seconds each took, the role ingest gave each column
 suite's size, the validation outcome, the reference model's test accuracy and the verdict.
 
 The protocol (the tables, their targets, the params as shipped) is fixed in this file; a run
-with ``--set`` flags (added to ``dvc exp run``) records them. Writes
-bench/results/own_tables.json and prints one line per table.
+with ``--set`` flags (added to ``dvc exp run``) records them. Each clone runs its own copy of
+the package (``PYTHONPATH``), so the figures are those of the commit cloned (recorded).
+Writes bench/results/own_tables.json and prints one line per table.
 
     python bench/own_tables.py                       # all tables, the shipped params
     python bench/own_tables.py --tables penguins --set compare.seeds=[0,1]
@@ -92,8 +93,9 @@ def run_table(table: Table, workdir: Path, extra: list[str]) -> dict:
     for line in readme_commands():
         command = for_table(line, table, extra)
         started = time.perf_counter()
+        # PYTHONPATH: the clone's own package, whatever the working tree holds meanwhile
         done = subprocess.run(["bash", "-c", command], cwd=clone, capture_output=True, text=True,
-                              env={**os.environ, "HOME": str(home)})
+                              env={**os.environ, "HOME": str(home), "PYTHONPATH": str(clone)})
         record["commands"].append({"command": command, "exit": done.returncode,
                                    "seconds": round(time.perf_counter() - started, 1)})
         if done.returncode:
@@ -124,6 +126,8 @@ def main() -> None:
     parser.add_argument("--out", default="bench/results/own_tables.json")
     args = parser.parse_args()
     records = []
+    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True,
+                            text=True).stdout.strip()
     with tempfile.TemporaryDirectory(prefix="own_tables.") as scratch:
         for table in [t for t in TABLES if t.name in args.tables]:
             started = time.perf_counter()
@@ -134,7 +138,8 @@ def main() -> None:
                   f"{record['seconds']:7.0f} s  {record.get('rows')} rows  accuracy "
                   f"{record.get('accuracy')}  {record.get('error', '')}", flush=True)
             Path(args.out).write_text(json.dumps(
-                {"settings": args.set, "tables": records}, indent=2, default=str) + "\n")
+                {"commit": commit, "settings": args.set, "tables": records}, indent=2,
+                default=str) + "\n")
     print(f"{sum(r['completed'] for r in records)} of {len(records)} tables completed")
 
 
