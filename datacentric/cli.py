@@ -49,8 +49,10 @@ def fetch(out: Annotated[Path, typer.Option(help="Where to write.")] = DEFAULT_R
 
 @app.command()
 def ingest(params: str = PARAMS):
-    """Read data.source; write data/prepared/{train,test,label_truth}.parquet and
-    metrics/ingest.json (row ids, stratified split, optional planted label noise)."""
+    """Read data.source (CSV dialect and number formats detected); give every column a role
+    and print one line per column; write data/prepared/{train,test,label_truth,
+    unlabelled}.parquet, data/prepared/columns.json and metrics/ingest.json (row ids from the
+    key or the values, stratified split, optional planted label noise)."""
     from datacentric.stages import ingest as stage
 
     _run(lambda: stage.main(params))
