@@ -119,6 +119,33 @@ def run_table(table: Table, workdir: Path, extra: list[str]) -> dict:
     return record
 
 
+def roles_line(roles: dict[str, str]) -> str:
+    """What each column became, compactly: named columns for the rarer roles, counts for
+    numeric and categorical ones."""
+    by_role: dict[str, list[str]] = {}
+    for column, role in roles.items():
+        by_role.setdefault(role, []).append(f"`{column}`")
+    parts = []
+    for role, columns in by_role.items():
+        shown = ", ".join(columns) if len(columns) <= 3 else f"{len(columns)} columns"
+        parts.append(f"{role}: {shown}")
+    return "; ".join(parts)
+
+
+def markdown(records: list[dict]) -> str:
+    """The README's table of the tables tried."""
+    lines = ["| table | target | rows | classes | what each column became | run |",
+             "|---|---|---|---|---|---|"]
+    for r in records:
+        run = f"completed, {r['seconds'] / 60:.0f} min" if r["completed"] else \
+            f"stopped: {r.get('error', '')[:80]}"
+        rows = f"{r['rows']:,}" + (f" (+{r['unlabelled_rows']} unlabelled)"
+                                   if r.get("unlabelled_rows") else "") if r.get("rows") else ""
+        lines.append(f"| {r['source']} | `{r['target']}` | {rows} | {r.get('classes') or ''} "
+                     f"| {roles_line(r.get('roles') or {})} | {run} |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tables", nargs="+", default=[t.name for t in TABLES])
@@ -141,6 +168,7 @@ def main() -> None:
                 {"commit": commit, "settings": args.set, "tables": records}, indent=2,
                 default=str) + "\n")
     print(f"{sum(r['completed'] for r in records)} of {len(records)} tables completed")
+    print(markdown(records))
 
 
 if __name__ == "__main__":
