@@ -109,6 +109,21 @@ def single_column_leakage(frame: pd.DataFrame, roles: TableRoles, *, n_splits: i
                                           ignore_index=True)
 
 
+def leaking_columns(leakage: pd.DataFrame, *, model_balanced_accuracy: float, n_classes: int,
+                    margin: float) -> pd.Series:
+    """Which columns of ``leakage`` (:func:`single_column_leakage`) give the label away: alone
+    they reach at least ``1 - margin`` of what the whole model reaches above chance on the
+    same labels, and at least halfway from chance to perfect.
+
+    Judging against the model, not a fixed threshold, keeps a total leak visible under label
+    noise: noisy labels cap the column and the model alike. A boolean Series on ``leakage``.
+    """
+    chance = 1.0 / max(n_classes, 1)
+    above = leakage["balanced_accuracy"] - chance
+    return ((above >= (1 - margin) * (model_balanced_accuracy - chance))
+            & (above >= 0.5 * (1 - chance)))
+
+
 def shared_rows(train_features: np.ndarray, test_features: np.ndarray, train_ids: pd.Series,
                 test_ids: pd.Series, *, distance_fraction: float = 0.05,
                 exact_rows: int = 20_000, random_state: int = 0) -> pd.DataFrame:

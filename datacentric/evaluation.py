@@ -15,6 +15,8 @@ from sklearn.metrics import (
 
 from datacentric.columns import LABEL, ROW_ID
 
+METRICS = ("accuracy", "balanced_accuracy", "f1_macro", "log_loss", "roc_auc")
+
 
 def score(y_true: np.ndarray, pred_probs: np.ndarray, classes: np.ndarray) -> dict[str, float]:
     """Accuracy, balanced accuracy, macro-F1, log loss and ROC AUC (one-vs-rest for K > 2).

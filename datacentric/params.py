@@ -114,7 +114,8 @@ class AuditParams(_Section):
     folds: int = Field(5, ge=2)
     repeats: int = Field(1, ge=1)
     sharpness: float = Field(10.0, ge=0)
-    leakage_threshold: float = Field(0.95, gt=0.5, le=1)
+    leakage_margin: float = Field(0.01, ge=0, lt=0.5)
+    acknowledged_leaks: list[str] = []
     shared_distance_fraction: float = Field(0.05, ge=0)
     exact_search_rows: int = Field(20_000, ge=1)
     tree_sample_rows: int = Field(100_000, ge=1)
@@ -176,6 +177,23 @@ class CompareParams(_Section):
     bootstrap: int = Field(2000, ge=100)
     alpha: float = Field(0.05, gt=0, lt=0.5)
     curve_sizes: list[Annotated[int, Field(ge=0)]] = Field([0, 100, 200, 400], min_length=2)
+    selection_fraction: float = Field(0.2, gt=0, lt=0.5)
+    head_to_head: list[str] = []
+
+    @model_validator(mode="after")
+    def _listed_pairs(self) -> CompareParams:
+        for pair in self.head_to_head:
+            data_arm, _, model_arm = (part.strip() for part in pair.partition(" vs "))
+            if data_arm not in self.data_arms or model_arm not in self.model_arms:
+                raise ValueError(f"head_to_head entry '{pair}' must read '<data arm> vs <model "
+                                 f"arm>' with arms from data_arms and model_arms")
+        return self
+
+    @property
+    def pairs(self) -> list[tuple[str, str]]:
+        """The ``head_to_head`` entries as (data arm, model arm)."""
+        return [tuple(part.strip() for part in pair.partition(" vs ")[::2])
+                for pair in self.head_to_head]
 
     @field_validator("data_arms")
     @classmethod

@@ -16,11 +16,10 @@ from matplotlib.figure import Figure  # noqa: E402
 
 
 def forest(effects: pd.DataFrame, *, points: float = 100.0) -> Figure:
-    """Effect of each cell against the reference with its interval (``effect``, ``low``,
-    ``high``, ``data_arm``, ``model_arm``, ``contrast``, ``real``), in points."""
+    """Each contrast of the head-to-head with its interval (``label``, ``effect``, ``low``,
+    ``high``, ``real``), in points."""
     table = effects.iloc[::-1]
-    labels = [f"{r.data_arm} × {r.model_arm}" + (" (interaction)" if r.contrast == "interaction"
-                                                 else "") for r in table.itertuples()]
+    labels = table["label"].tolist()
     fig, ax = plt.subplots(figsize=(7, 0.45 * len(table) + 1.2))
     for y, row in enumerate(table.itertuples()):
         colour = "#1b7837" if row.real else "#777777"
@@ -28,7 +27,7 @@ def forest(effects: pd.DataFrame, *, points: float = 100.0) -> Figure:
                     xerr=[[(row.effect - row.low) * points], [(row.high - row.effect) * points]])
     ax.axvline(0, color="black", linewidth=0.8)
     ax.set_yticks(np.arange(len(table)), labels)
-    ax.set_xlabel("change in accuracy vs reference (points, 95% interval)")
+    ax.set_xlabel("change in accuracy (points, 95% interval)")
     fig.tight_layout()
     return fig
 

@@ -7,6 +7,7 @@ import jinja2
 import numpy as np
 import pandas as pd
 
+from datacentric.columns import LABEL
 from datacentric.review import neutralise_formulas
 
 OTHER_ISSUES = {
@@ -46,3 +47,17 @@ def review_preview(sheet: pd.DataFrame, *, limit: int = 20) -> tuple[list[str], 
     """The first rows of the review sheet for the page (formula cells stay neutralised)."""
     return table_rows(neutralise_formulas(sheet.drop(columns=["decision"], errors="ignore")),
                       limit=limit)
+
+
+def drift_phrases(drift: list[dict], *, target: str, flipped: int) -> list[str]:
+    """One phrase per drifting column of reports/drift.json's ``columns`` (the label named
+    ``target``); the label's says when ``flipped`` labels planted on purpose explain it."""
+    phrases = []
+    for d in (d for d in drift if d["drifted"]):
+        name = f"the label {target}" if d["column"] == LABEL else d["column"]
+        phrase = f"{name} ({d['kind']} {d['statistic']:.2f})"
+        if d["column"] == LABEL and flipped:
+            phrase += (f": {flipped} training labels were flipped on purpose "
+                       "(data.label_noise), which alone moves it")
+        phrases.append(phrase)
+    return phrases

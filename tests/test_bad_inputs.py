@@ -191,6 +191,27 @@ def infinite_values_past_the_suite(w):
                   lambda train: train.assign(age=[np.inf] + list(train["age"][1:])))
 
 
+def leaking_column(noise: float) -> Callable[[Path], None]:
+    """A 'grade' column that fixes the label, then ``noise`` of the training labels flipped."""
+    def plant(w: Path) -> None:
+        rng = np.random.default_rng(0)
+
+        def add_grade(frame: pd.DataFrame) -> pd.DataFrame:
+            frame = frame.assign(grade="grade " + frame["label"].astype(str))
+            flip = rng.random(len(frame)) < noise
+            others = {c: sorted(set(frame["label"]) - {c}) for c in frame["label"].unique()}
+            frame.loc[flip, "label"] = [rng.choice(others[c]) for c in frame.loc[flip, "label"]]
+            return frame
+
+        _edit_parquet(w / "data/validated/train.parquet", add_grade)
+        _edit_parquet(w / "data/validated/test.parquet",
+                      lambda frame: frame.assign(grade="grade " + frame["label"].astype(str)))
+        roles = json.loads((w / "data/prepared/columns.json").read_text())
+        roles["columns"]["grade"] = {"role": "categorical"}
+        (w / "data/prepared/columns.json").write_text(json.dumps(roles))
+    return plant
+
+
 def label_set_changed(w):
     _edit_parquet(w / "data/prepared/test.parquet",
                   lambda test: test.assign(label=["unheard_of"] + list(test["label"][1:])))
@@ -358,6 +379,18 @@ CASES = {
     "infinite values without a range expectation": Refused(
         infinite_values_past_the_suite, ("featurize",),
         "training rows: column 'age' has 1 infinite values"),
+    "a column that gives the label away, 0% label noise": Refused(
+        leaking_column(0.0), ("audit",),
+        "; drop it (data.columns.drop: [grade]) or, if it is legitimately that predictive, "
+        "list it in audit.acknowledged_leaks."),
+    "a column that gives the label away, 10% label noise": Refused(
+        leaking_column(0.1), ("audit",),
+        "; drop it (data.columns.drop: [grade]) or, if it is legitimately that predictive, "
+        "list it in audit.acknowledged_leaks."),
+    "a column that gives the label away, 20% label noise": Refused(
+        leaking_column(0.2), ("audit",),
+        "; drop it (data.columns.drop: [grade]) or, if it is legitimately that predictive, "
+        "list it in audit.acknowledged_leaks."),
     "label set changed between train and test": Handled(
         label_set_changed, ("validate",),
         _quarantined_for("expect_column_values_to_be_in_set(label)", 1)),

@@ -9,8 +9,15 @@ from conftest import roles_of
 
 from datacentric.cleaning import review_order
 from datacentric.columns import LABEL, ROW_ID
-from datacentric.headtohead import compare_cells, verdict
+from datacentric.headtohead import (
+    DATA_VS_MODEL,
+    Picks,
+    compare_cells,
+    pick_arms,
+    verdict,
+)
 from datacentric.params import Params
+from datacentric.selection import selection_rows
 from datacentric.stages import cell as cell_stage
 
 
@@ -28,25 +35,81 @@ def _scores(shift_data: float, shift_model: float, *, n_rows: int = 3000, seed: 
             ("raw", "mlp"): shifted(shift_model), ("prune", "mlp"): shifted(shift_data)}
 
 
+PICKS = Picks(data=("prune", "hgb"), model=("raw", "mlp"), both=("prune", "mlp"))
+
+
+def _independent(effect: float, *, n_rows: int, seed: int) -> np.ndarray:
+    """Five seeds of per-row correctness at 70% + ``effect``, drawn independently per cell
+    (arms that err on different rows, as real arms do)."""
+    rng = np.random.default_rng(seed)
+    return (rng.random((5, n_rows)) < 0.7 + effect).astype(float)
+
+
 def test_a_real_data_gain_and_no_model_gain():
-    table, summary = compare_cells(_scores(0.03, 0.0), reference=("raw", "hgb"), n_boot=500)
+    table, summary = compare_cells(_scores(0.03, 0.0), PICKS, reference=("raw", "hgb"),
+                                   n_boot=500)
     assert summary["best_data_arm"] == "prune"
     assert summary["data_gain"] == pytest.approx(0.03, abs=2e-3) and summary["data_gain_real"]
     assert summary["model_gain"] == 0 and not summary["model_gain_real"]
     assert summary["model_gain_low"] <= 0 <= summary["model_gain_high"]
     assert summary["interaction"] == pytest.approx(0.0, abs=1e-9)
-    assert set(table["contrast"]) == {"vs reference", "interaction"}
+    assert set(table["contrast"]) == {"vs reference", "interaction", DATA_VS_MODEL}
+    assert summary["data_minus_model"] == pytest.approx(0.03, abs=2e-3)
     text = verdict(summary, n_seeds=5, n_rows=3000)
-    assert "Invest in the data first." in text and "+3.0 points" in text
+    assert "data beats model by 3.0 points" in text and "Invest in the data first." in text
+
+
+def test_equal_data_and_model_effects_cannot_be_told_apart():
+    reference = _independent(0.0, n_rows=2000, seed=0)
+    cells = {("raw", "hgb"): reference, ("prune", "hgb"): _independent(0.04, n_rows=2000, seed=1),
+             ("raw", "mlp"): _independent(0.04, n_rows=2000, seed=2),
+             ("prune", "mlp"): _independent(0.04, n_rows=2000, seed=3)}
+    _, summary = compare_cells(cells, PICKS, reference=("raw", "hgb"), n_boot=500)
+    assert summary["data_gain_real"] and summary["model_gain_real"]
+    assert not summary["data_minus_model_real"]
+    assert summary["data_minus_model_low"] <= 0 <= summary["data_minus_model_high"]
+    text = verdict(summary, n_seeds=5, n_rows=2000)
+    assert "Both help and they cannot be told apart at this size" in text
+    assert "Invest" not in text and "can be told apart" in text
+
+
+@pytest.mark.parametrize("data_minus_model", [0.03, -0.03])
+def test_a_planted_three_point_difference_is_found_with_its_sign(data_minus_model):
+    gains = {"data": 0.03 + max(data_minus_model, 0), "model": 0.03 + max(-data_minus_model, 0)}
+    cells = {("raw", "hgb"): _independent(0.0, n_rows=3000, seed=0),
+             ("prune", "hgb"): _independent(gains["data"], n_rows=3000, seed=1),
+             ("raw", "mlp"): _independent(gains["model"], n_rows=3000, seed=2),
+             ("prune", "mlp"): _independent(0.06, n_rows=3000, seed=3)}
+    _, summary = compare_cells(cells, PICKS, reference=("raw", "hgb"), n_boot=500)
+    assert summary["data_minus_model"] == pytest.approx(data_minus_model, abs=0.01)
+    assert summary["data_minus_model_real"]
+    winner = "data beats model" if data_minus_model > 0 else "model beats data"
+    assert winner in verdict(summary, n_seeds=5, n_rows=3000)
+
+
+def test_listed_pairs_get_their_own_contrast():
+    table, _ = compare_cells(_scores(0.03, 0.01), PICKS, reference=("raw", "hgb"),
+                             pairs=[("prune", "mlp")], n_boot=200)
+    heads = table[table["contrast"] == DATA_VS_MODEL]
+    assert heads["label"].tolist() == ["prune (data) − mlp (model)"]  # the picked pair, once
+
+
+def test_the_picks_follow_the_selection_rows_alone():
+    selection = {("raw", "hgb"): 0.70, ("prune", "hgb"): 0.71, ("relabel", "hgb"): 0.74,
+                 ("raw", "mlp"): 0.69, ("raw", "tuned"): 0.72, ("prune", "mlp"): 0.60,
+                 ("relabel", "mlp"): 0.75, ("prune", "tuned"): 0.73, ("relabel", "tuned"): 0.70}
+    picks = pick_arms(selection, reference=("raw", "hgb"))
+    assert picks == Picks(data=("relabel", "hgb"), model=("raw", "tuned"),
+                          both=("relabel", "mlp"))
 
 
 def test_an_interval_containing_zero_is_never_called_real():
-    _, summary = compare_cells(_scores(0.0, 0.0), reference=("raw", "hgb"), n_boot=300)
+    _, summary = compare_cells(_scores(0.0, 0.0), PICKS, reference=("raw", "hgb"), n_boot=300)
     for name in ("data_gain", "model_gain", "combined_gain"):
         assert summary[f"{name}_low"] <= 0 <= summary[f"{name}_high"]
         assert not summary[f"{name}_real"]
     text = verdict(summary, n_seeds=5, n_rows=3000)
-    assert "a real difference" not in text and "Neither is distinguishable" in text
+    assert "a real difference" not in text and "Neither beats the reference" in text
 
 
 def test_real_losses_are_not_called_paying():
@@ -56,10 +119,20 @@ def test_real_losses_are_not_called_paying():
     worse[:, np.flatnonzero(base[0] == 1)[:150]] = 0.0  # 5 points lost
     cells = {("raw", "hgb"): base, ("prune", "hgb"): worse, ("raw", "mlp"): worse,
              ("prune", "mlp"): worse}
-    _, summary = compare_cells(cells, reference=("raw", "hgb"), n_boot=500)
+    _, summary = compare_cells(cells, PICKS, reference=("raw", "hgb"), n_boot=500)
     assert summary["data_gain_real"] and summary["data_gain"] < 0
     text = verdict(summary, n_seeds=5, n_rows=3000)
-    assert "Neither pays" in text and "pay;" not in text and "Invest" not in text
+    assert "Neither beats the reference" in text and "Invest" not in text
+
+
+def test_selection_rows_are_stratified_seeded_and_spare_rare_classes():
+    frame = pd.DataFrame({ROW_ID: [f"r{i}" for i in range(103)],
+                          LABEL: ["a"] * 60 + ["b"] * 40 + ["c"] * 3})
+    chosen = selection_rows(frame, fraction=0.2, random_state=0)
+    assert frame[chosen][LABEL].value_counts().to_dict() == {"a": 12, "b": 8}
+    assert chosen.equals(selection_rows(frame.sample(frac=1, random_state=1).sort_index(),
+                                        fraction=0.2, random_state=0))
+    assert not chosen.equals(selection_rows(frame, fraction=0.2, random_state=1))
 
 
 def test_review_order_puts_consensus_first_and_random_is_seeded():
@@ -87,7 +160,7 @@ def test_test_rows_never_reach_the_tuning_search(monkeypatch):
 
     monkeypatch.setattr(cell_stage, "tune_hgb", spy)
     params = Params.model_validate({"compare": {"tune_trials": 3}})
-    predictions = cell_stage.run_cell(train, test, roles_of(train), "tuned", params, seed=0)
+    predictions, _ = cell_stage.run_cell(train, test, roles_of(train), "tuned", params, seed=0)
     assert len(seen) == 1 and len(seen[0]) == len(train)
     assert np.abs(seen[0]).max() < 10  # test rows sit 50 standard deviations away
     assert predictions[ROW_ID].tolist() == test[ROW_ID].tolist()

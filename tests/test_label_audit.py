@@ -6,9 +6,15 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import roles_of
+from sklearn.metrics import balanced_accuracy_score
 
 from datacentric.columns import LABEL, ROW_ID
-from datacentric.data_checks import datalab_issues, shared_rows, single_column_leakage
+from datacentric.data_checks import (
+    datalab_issues,
+    leaking_columns,
+    shared_rows,
+    single_column_leakage,
+)
 from datacentric.dataset import assign_row_ids
 from datacentric.errors import DatacentricError
 from datacentric.label_audit import (
@@ -109,6 +115,48 @@ def test_leaking_column_is_flagged(blobs):
         "balanced_accuracy"]
     assert scores["leak"] == 1.0
     assert scores["colour"] < 0.7
+
+
+def _overlapping_table(n_rows: int, *, noise: float, random_state: int = 0) -> pd.DataFrame:
+    """Two overlapping classes from three numeric columns (about 80% separable), a 12-level
+    'grade' that fixes the true label, and ``noise`` of the labels flipped at random."""
+    rng = np.random.default_rng(random_state)
+    truth = rng.integers(0, 2, n_rows)
+    grade = np.where(truth == 1, rng.integers(0, 6, n_rows), rng.integers(6, 12, n_rows))
+    frame = pd.DataFrame({f"x{i}": truth * 0.8 + rng.normal(0, 1, n_rows) for i in range(3)})
+    frame["grade"] = [f"G{g:02d}" for g in grade]
+    flipped = rng.random(n_rows) < noise
+    frame[LABEL] = np.where(truth ^ flipped, "yes", "no")
+    return assign_row_ids(frame)
+
+
+def _model_balanced_accuracy(frame: pd.DataFrame, roles) -> float:
+    classes = check_classes(frame[LABEL])
+    runs = [out_of_fold_pred_probs(frame, roles, model=name, n_splits=5, random_state=0)
+            for name in ("hgb", "logreg")]
+    _, ensemble = find_label_errors(frame[LABEL].to_numpy(), runs, classes)
+    return balanced_accuracy_score(frame[LABEL], classes[ensemble.argmax(axis=1)])
+
+
+@pytest.mark.parametrize("noise", [0.0, 0.1, 0.2])
+def test_a_total_leak_is_found_under_label_noise(noise):
+    frame = _overlapping_table(1200, noise=noise)
+    roles = roles_of(frame)
+    leakage = single_column_leakage(frame, roles)
+    leaks = leaking_columns(leakage, model_balanced_accuracy=_model_balanced_accuracy(
+        frame, roles), n_classes=2, margin=0.01)
+    assert leakage[leaks]["column"].tolist() == ["grade"], leakage
+    # the fixed threshold the check replaces would have missed it under noise
+    assert noise == 0 or leakage.set_index("column").loc["grade", "balanced_accuracy"] < 0.95
+
+
+def test_informative_columns_are_no_leak():
+    frame = _overlapping_table(1200, noise=0.1).drop(columns=["grade"])
+    roles = roles_of(frame)
+    leakage = single_column_leakage(frame, roles)
+    leaks = leaking_columns(leakage, model_balanced_accuracy=_model_balanced_accuracy(
+        frame, roles), n_classes=2, margin=0.01)
+    assert not leaks.any(), leakage
 
 
 @pytest.mark.parametrize("exact_rows", [10_000, 50], ids=["exact", "approximate"])

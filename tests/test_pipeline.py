@@ -9,6 +9,7 @@ import shutil
 import signal
 import subprocess
 import time
+from pathlib import Path
 
 import dvc.api
 import pandas as pd
@@ -66,7 +67,7 @@ def test_validation_metrics_and_data_docs(project):
 
 def test_audit_outputs(project):
     audit = json.loads((project / "metrics/audit.json").read_text())
-    assert {"label_issues", "outlier", "near_duplicate", "estimated_noise_rate"} <= set(
+    assert {"label_issues", "outlier", "near_duplicate", "disputed_label_share"} <= set(
         audit["train"])
     sheet = (project / "reports/review_sheet.csv").read_text().splitlines()
     assert sheet[0].startswith("row_id,split,issues,given_label,suggested_label")
@@ -105,9 +106,19 @@ def test_critical_failure_stops_repro_and_writes_no_validated_rows(project, tmp_
 
 def test_comparison_is_a_dvc_metric_with_a_verdict(project):
     comparison = json.loads((project / "results/comparison.json").read_text())
-    for name in ("data_gain", "model_gain", "combined_gain", "interaction"):
+    for name in ("data_gain", "model_gain", "combined_gain", "interaction", "data_minus_model"):
         assert comparison[f"{name}_low"] <= comparison[name] <= comparison[f"{name}_high"]
-    assert "accuracy" in comparison["verdict"]
+    assert "data minus model" in comparison["verdict"]
+    # one reference: the verdict's, the reference section's and the curve's n = 0 agree
+    reference = comparison["reference"]
+    assert reference["metrics"]["accuracy"] == pytest.approx(reference["score"])
+    curve = pd.read_csv(project / "results/cleaning_curve.csv")
+    assert curve.query("removed == 0")["mean"].tolist() == pytest.approx([reference["score"]] * 2)
+    assert f"{reference['score'] * 100:.1f}%" in comparison["verdict"]
+    selection = comparison["selection"]
+    data_arms = {k: v for k, v in selection.items()
+                 if k.endswith("__logreg") and not k.startswith("raw__")}
+    assert data_arms[f"{comparison['best_data_arm']}__logreg"] == max(data_arms.values())
     shown = run(["dvc", "exp", "show", "--csv"], project).stdout
     assert "data_gain" in shown.splitlines()[0] and "model_gain" in shown.splitlines()[0]
     cells = sorted(p.name for p in (project / "results/cells").iterdir() if p.is_dir())
@@ -132,12 +143,14 @@ def test_report_opens_in_chromium_with_every_section(project, tmp_path):
                         "head-to-head", "cleaning-curve", "model", "act"):
             assert page.locator(f"section#{section} h2").is_visible(), section
         assert page.locator("figure svg").count() >= 5
-        assert "accuracy" in page.locator(".verdict").inner_text()
-        page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+        assert "accuracy" in page.locator("section#head-to-head .verdict").inner_text()
+        shot = Path(os.environ.get("DATACENTRIC_ARTIFACTS", tmp_path)) / "report_sample.png"
+        shot.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(shot), full_page=True)
         browser.close()
     assert errors == []
     assert all(url.startswith("file://") for url in requests)
-    assert (tmp_path / "report.png").stat().st_size > 10_000
+    assert shot.stat().st_size > 10_000
 
 
 def test_second_repro_does_nothing(project):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from datacentric.report import render, review_preview, table_rows
+from datacentric.headtohead import curve_note
+from datacentric.report import drift_phrases, render, review_preview, table_rows
 
 HOSTILE = "<script>alert('x')</script>"
 
@@ -25,12 +26,17 @@ def _context(sheet: pd.DataFrame) -> dict:
                        "quarantine_columns": quarantine_columns,
                        "splits": [{"name": "train", "expectations": 1, "failed_critical": 0,
                                    "failed_warning": 0, "rows_quarantined": 1}]},
-        "audit": {"label_issues": 1, "label_issue_share": "1%", "noise_rate": "1%",
+        "audit": {"label_issues": 1, "label_issue_share": "1%", "disputed_share": "1%",
                   "test_label_issues": 0, "vs_truth": None, "top_columns": columns,
-                  "top_rows": rows, "other": [], "leaking": [], "top_leak": HOSTILE,
-                  "shared": 0, "noise_by_class": [(HOSTILE, "1%")]},
-        "compare": {"verdict": HOSTILE, "effects": []}, "curve": {"summary": "s"},
-        "model": {"metrics": [("accuracy", "0.9")]}, "classes": [HOSTILE],
+                  "top_rows": rows, "other": [], "leaking": [HOSTILE], "top_leak": HOSTILE,
+                  "model_balanced_accuracy": "0.8", "shared": 0,
+                  "noise_by_class": [(HOSTILE, "1%")]},
+        "compare": {"verdict": HOSTILE, "reference": HOSTILE,
+                    "metrics": [("accuracy", "0.9")],
+                    "effects": [{"label": HOSTILE, "contrast": "vs reference", "effect": "+1",
+                                 "interval": "0 to 2", "p": "0.01", "real": "yes"}]},
+        "curve": {"summary": "s", "note": HOSTILE}, "seeds": 2,
+        "saved_model": {"accuracy": "0.8"}, "classes": [HOSTILE],
         "figures": {name: "<svg></svg>" for name in
                     ("noise_matrix", "forest", "per_seed", "curve", "confusion")},
     }
@@ -44,3 +50,23 @@ def test_hostile_cells_are_escaped_and_formulas_neutralised():
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
     assert "&#39;=HYPERLINK(&#34;http://evil&#34;)" in html
     assert "<svg></svg>" in html  # figures are trusted, server-side renderings
+
+
+def test_drift_names_each_column_and_the_planted_label_noise():
+    drift = [{"column": "income", "kind": "ks", "statistic": 0.31, "drifted": True},
+             {"column": "age", "kind": "ks", "statistic": 0.02, "drifted": False},
+             {"column": "label", "kind": "tvd", "statistic": 0.12, "drifted": True}]
+    phrases = drift_phrases(drift, target="status", flipped=120)
+    assert phrases[0] == "income (ks 0.31)"
+    assert phrases[1].startswith("the label status (tvd 0.12): 120 training labels were flipped")
+    assert drift_phrases(drift, target="status", flipped=0)[1] == "the label status (tvd 0.12)"
+
+
+def test_the_curve_note_speaks_only_when_curve_and_verdict_disagree():
+    summary = {"data_gain_real": True, "data_gain": 0.02, "best_data_arm": "prune"}
+    agreeing = {"audit_minus_random_low": 0.001, "rows_removed": 400}
+    disagreeing = {"audit_minus_random_low": -0.01, "rows_removed": 400}
+    assert curve_note(summary, agreeing) is None
+    assert "point different ways" in curve_note(summary, disagreeing)
+    assert "no data arm beats the reference" in curve_note(
+        {**summary, "data_gain_real": False}, agreeing)

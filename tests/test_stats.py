@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from datacentric.stats import bootstrap_effect, holm
+from datacentric.stats import bootstrap_effect, holm, power_to_separate, variance_components
 
 
 def test_identical_arms_give_an_interval_containing_zero():
@@ -43,3 +43,44 @@ def test_holm_changes_a_borderline_p_value():
     assert raw[0] < 0.05 < adjusted[0]
     assert adjusted == pytest.approx([0.08, 0.03, 0.30])
     assert holm([0.5]) == [0.5]
+
+
+def _crossed(seed_sd: float, row_sd: float, residual_sd: float, *, n_seeds: int = 5,
+             n_rows: int = 3000, mean: float = 0.0, random_state: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(random_state)
+    return (mean + seed_sd * rng.normal(size=(n_seeds, 1)) + row_sd * rng.normal(size=(1, n_rows))
+            + residual_sd * rng.normal(size=(n_seeds, n_rows)))
+
+
+def test_variance_components_recover_a_crossed_design():
+    components = variance_components(_crossed(0.5, 1.0, 2.0, n_seeds=40, n_rows=4000))
+    assert components.seed == pytest.approx(0.25, rel=0.5)
+    assert components.row == pytest.approx(1.0, rel=0.1)
+    assert components.residual == pytest.approx(4.0, rel=0.05)
+
+
+@pytest.mark.parametrize("shape", [(5, 2000), (1, 2000), (3, 500)])
+def test_the_power_estimate_uses_the_bootstrap_s_own_variance(shape):
+    contrast = _crossed(0.05, 0.3, 0.5, n_seeds=shape[0], n_rows=shape[1])
+    predicted = np.sqrt(variance_components(contrast).bootstrap_variance(*shape))
+    assert predicted == pytest.approx(bootstrap_effect(contrast, n_boot=2000).se, rel=0.2)
+
+
+def test_sizes_needed_separate_an_effect_of_the_observed_size():
+    contrast = _crossed(0.0, 0.3, 0.5, mean=0.03, n_rows=1000)
+    power = power_to_separate(contrast)
+    assert power.rows_needed > 1000
+    assert power.seeds_needed is None  # the test rows' own variance: more seeds cannot help
+    components = variance_components(contrast)
+    z = 1.959964 + 0.841621
+    effect = abs(contrast.mean())
+    assert z * np.sqrt(components.bootstrap_variance(5, power.rows_needed)) <= effect
+    assert z * np.sqrt(components.bootstrap_variance(5, power.rows_needed - 1)) > effect
+    assert power.detectable > effect  # not separable at the current size
+    assert power_to_separate(np.zeros((5, 100))).rows_needed is None
+
+
+def test_seed_noise_is_separated_by_more_seeds_not_rows():
+    contrast = _crossed(0.01, 0.0, 0.05, mean=0.006, n_seeds=5, n_rows=2000, random_state=1)
+    power = power_to_separate(contrast)
+    assert power.seeds_needed > 5 and power.rows_needed is None

@@ -12,11 +12,21 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import typer
-from sklearn.metrics import average_precision_score, precision_recall_fscore_support
+from sklearn.metrics import (
+    average_precision_score,
+    balanced_accuracy_score,
+    precision_recall_fscore_support,
+)
 
 from datacentric import paths
 from datacentric.columns import IS_FLIPPED, LABEL, ROW_ID
-from datacentric.data_checks import datalab_issues, shared_rows, single_column_leakage
+from datacentric.data_checks import (
+    datalab_issues,
+    leaking_columns,
+    shared_rows,
+    single_column_leakage,
+)
+from datacentric.errors import DatacentricError
 from datacentric.features import FeatureOptions, build_featurizer
 from datacentric.io import read_input, read_json_input, write_csv, write_json, write_parquet
 from datacentric.label_audit import (
@@ -55,10 +65,10 @@ def _score_against_truth(table: pd.DataFrame, truth: pd.DataFrame) -> dict[str, 
             "pr_auc": average_precision_score(merged[IS_FLIPPED], -merged["label_score"])}
 
 
-def _label_tables(train: pd.DataFrame, test: pd.DataFrame, roles: TableRoles,
-                  audit: AuditParams, seed: int, options: FeatureOptions):
-    """The label tables of the training rows (out of fold) and of the test rows (models fitted
-    on all training rows), the out-of-fold ensemble probabilities and the classes."""
+def _train_labels(train: pd.DataFrame, roles: TableRoles, audit: AuditParams, seed: int,
+                  options: FeatureOptions):
+    """The label table of the training rows (out of fold), the ensemble's out-of-fold
+    probabilities and the classes."""
     classes = check_classes(train[LABEL])
     runs = [out_of_fold_pred_probs(train, roles, model=name, n_splits=audit.folds,
                                    random_state=seed + repeat, options=options,
@@ -67,16 +77,43 @@ def _label_tables(train: pd.DataFrame, test: pd.DataFrame, roles: TableRoles,
             for repeat in range(audit.repeats) for name in audit.models]
     train_table, ensemble = find_label_errors(train[LABEL].to_numpy(), runs, classes,
                                               sharpness=audit.sharpness)
-    test_table, _ = find_label_errors(test[LABEL].to_numpy(),
-                                      _test_runs(train, test, roles, audit, seed, options),
-                                      classes, sharpness=audit.sharpness)
-    return train_table, test_table, ensemble, classes
+    return train_table, ensemble, classes
+
+
+def _leakage(train: pd.DataFrame, roles: TableRoles, model: float, n_classes: int,
+             audit: AuditParams, seed: int) -> pd.DataFrame:
+    """The single-column leakage table with ``leaks`` and ``acknowledged``; ``model`` is the
+    ensemble's out-of-fold balanced accuracy on the same labels.
+
+    Raises
+    ------
+    DatacentricError
+        When a column leaks and audit.acknowledged_leaks does not list it, or that list names
+        a column the table does not have.
+    """
+    unknown = [c for c in audit.acknowledged_leaks if c not in roles.columns]
+    if unknown:
+        raise DatacentricError(f"params.yaml: audit.acknowledged_leaks names '{unknown[0]}', "
+                               f"which is not a column of the table.")
+    leakage = single_column_leakage(train, roles, random_state=seed)
+    leakage["leaks"] = leaking_columns(leakage, model_balanced_accuracy=model,
+                                       n_classes=n_classes, margin=audit.leakage_margin)
+    leakage["acknowledged"] = leakage["column"].isin(audit.acknowledged_leaks)
+    stop = leakage[leakage["leaks"] & ~leakage["acknowledged"]]
+    if len(stop):
+        row = stop.iloc[0]
+        raise DatacentricError(
+            f"column '{row.column}' gives the label away: alone it predicts it with balanced "
+            f"accuracy {row.balanced_accuracy:.3f}, as well as all columns together "
+            f"({model:.3f}); drop it (data.columns.drop: [{row.column}]) or, if it is "
+            f"legitimately that predictive, list it in audit.acknowledged_leaks.")
+    return leakage
 
 
 def _data_checks(train: pd.DataFrame, test: pd.DataFrame, roles: TableRoles,
                  ensemble: np.ndarray, audit: AuditParams, seed: int, options: FeatureOptions):
-    """Datalab's per-row table (near-duplicates named by row_id) and counts, the test rows
-    shared with training rows, and the single-column leakage table."""
+    """Datalab's per-row table (near-duplicates named by row_id) and counts, and the test rows
+    shared with training rows."""
     featurizer = build_featurizer(roles, options=options, random_state=seed)
     X_train = featurizer.fit_transform(train).to_numpy(np.float64)
     X_test = featurizer.transform(test).to_numpy(np.float64)
@@ -86,9 +123,7 @@ def _data_checks(train: pd.DataFrame, test: pd.DataFrame, roles: TableRoles,
     datalab["near_duplicate_of"] = np.where(first >= 0, train[ROW_ID].to_numpy()[first], None)
     shared = shared_rows(X_train, X_test, train[ROW_ID], test[ROW_ID],
                          distance_fraction=audit.shared_distance_fraction, **search)
-    leakage = single_column_leakage(train, roles, random_state=seed)
-    leakage["leaks"] = leakage["balanced_accuracy"] >= audit.leakage_threshold
-    return datalab, counts, shared, leakage
+    return datalab, counts, shared
 
 
 def main(params_path: str = "params.yaml") -> None:
@@ -101,10 +136,15 @@ def main(params_path: str = "params.yaml") -> None:
     # the validation suite keeps test labels inside the training label set; a class that lost
     # all its training rows to quarantine cannot be audited on the test side
     test = test[test[LABEL].isin(train[LABEL].unique())].reset_index(drop=True)
-    train_table, test_table, ensemble, classes = _label_tables(train, test, roles, audit, seed,
-                                                               options)
-    datalab, datalab_counts, shared, leakage = _data_checks(train, test, roles, ensemble, audit,
-                                                            seed, options)
+    train_table, ensemble, classes = _train_labels(train, roles, audit, seed, options)
+    # a leak stops the pipeline before any further model trains on it
+    model = float(balanced_accuracy_score(train[LABEL], classes[ensemble.argmax(axis=1)]))
+    leakage = _leakage(train, roles, model, len(classes), audit, seed)
+    test_table, _ = find_label_errors(test[LABEL].to_numpy(),
+                                      _test_runs(train, test, roles, audit, seed, options),
+                                      classes, sharpness=audit.sharpness)
+    datalab, datalab_counts, shared = _data_checks(train, test, roles, ensemble, audit, seed,
+                                                   options)
 
     train_issues = pd.concat([train[[ROW_ID]].assign(split="train", given_label=train[LABEL]),
                               train_table, datalab], axis=1)
@@ -119,18 +159,20 @@ def main(params_path: str = "params.yaml") -> None:
     mislabelled = matrix["given_label"] != matrix["true_label"]
     metrics = {
         "train": {"label_issues": int(train_table["is_label_issue"].sum()), **datalab_counts,
-                  "estimated_noise_rate": float(matrix.loc[mislabelled, "share"].sum())},
+                  "disputed_label_share": float(matrix.loc[mislabelled, "share"].sum())},
         "test": {"label_issues": int(test_table["is_label_issue"].sum()),
                  "shared_with_train": int(test_issues["is_shared_issue"].sum())},
         "noise_rate_by_class": noise_rates(matrix).round(6).to_dict(),
         "leaking_columns": int(leakage["leaks"].sum()),
+        "model_balanced_accuracy": model,
     }
     truth = read_input(paths.LABEL_TRUTH)
     if truth[IS_FLIPPED].any():
         metrics["vs_truth"] = _score_against_truth(train_issues, truth)
     for row in leakage[leakage["leaks"]].itertuples():
-        typer.echo(f"critical: column '{row.column}' alone predicts the label "
-                   f"(balanced accuracy {row.balanced_accuracy:.3f}); it likely leaks.", err=True)
+        typer.echo(f"warning: column '{row.column}' alone predicts the label as well as the "
+                   f"model (balanced accuracy {row.balanced_accuracy:.3f}); acknowledged in "
+                   f"audit.acknowledged_leaks.", err=True)
 
     probs = pd.DataFrame(ensemble, columns=[f"proba_{c}" for c in classes])
     write_parquet(issues, paths.LABEL_ISSUES)

@@ -1,8 +1,11 @@
 """cell: one cell of the head-to-head, a data arm × model arm × seed, trained and evaluated once.
 
-The seed fixes every random choice in the cell (model initialisation, shuffling, the early
-stopping or tuning validation slice), so cells with the same seed are paired. Writes
-results/cells/<data>__<model>__<seed>/{predictions.parquet,metrics.json}.
+The cell trains on the data arm's rows minus the selection rows (a fixed slice of the validated
+training rows, :func:`selection_rows`), then predicts the selection rows, with the labels they
+were delivered with, and the test rows. The seed fixes every random choice in the cell (model
+initialisation, shuffling, the early stopping or tuning validation slice), so cells with the
+same seed are paired. Writes results/cells/<data>__<model>__<seed>/{predictions.parquet,
+selection.parquet,metrics.json}.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from datacentric.io import atomic_path, read_input, read_json_input
 from datacentric.models.zoo import encoding_for, fit_model, make_model
 from datacentric.params import Params, load_params
 from datacentric.roles import TableRoles
+from datacentric.selection import selection_rows
 from datacentric.tuning import tune_hgb
 
 
@@ -39,39 +43,63 @@ def fit_arm(model_arm: str, X: pd.DataFrame, y: np.ndarray, weights: np.ndarray 
     return fit_model(model, X, y, sample_weight=weights)
 
 
-def cell_classes(train: pd.DataFrame, test: pd.DataFrame) -> np.ndarray:
-    """The sorted classes of either split, the columns of a cell's probabilities."""
-    return np.union1d(train[LABEL].unique(), test[LABEL].unique())
+def cell_classes(*frames: pd.DataFrame) -> np.ndarray:
+    """The sorted classes of all ``frames``, the columns of a cell's probabilities."""
+    return np.unique(np.concatenate([f[LABEL].unique() for f in frames]))
+
+
+def split_selection(arm_rows: pd.DataFrame, validated_train: pd.DataFrame, params: Params
+                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows a cell trains on (the arm's rows outside the selection slice) and the
+    selection rows as delivered (from the validated training rows)."""
+    chosen = selection_rows(validated_train, fraction=params.compare.selection_fraction,
+                            random_state=params.base.seed)
+    selection = validated_train[chosen].reset_index(drop=True)
+    fit_rows = arm_rows[~arm_rows[ROW_ID].isin(selection[ROW_ID])].reset_index(drop=True)
+    return fit_rows, selection
 
 
 def run_cell(train: pd.DataFrame, test: pd.DataFrame, roles: TableRoles, model_arm: str,
-             params: Params, seed: int) -> pd.DataFrame:
-    """Train on ``train`` (features fitted on it alone) and predict ``test``. Probabilities
-    cover every class of either split: a class a cleaning arm removed from training gets 0."""
-    _, X_train, X_test = featurize_splits(
+             params: Params, seed: int, *, also: pd.DataFrame | None = None
+             ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Train on ``train`` (features fitted on it alone) and predict ``test`` and, when given,
+    ``also`` (the selection rows). Probabilities cover every class of all three frames: a
+    class a cleaning arm removed from training gets 0. Returns both prediction tables (the
+    second None without ``also``)."""
+    scored = [test] if also is None else [test, also]
+    featurizer, X_train, X_test = featurize_splits(
         train, test, roles, options=FeatureOptions(**params.featurize.model_dump()),
         encoding=encoding_for(model_arm), random_state=seed)
+    X_scored = [X_test] if also is None else [X_test, featurizer.transform(also)]
     weights = train[WEIGHT].to_numpy() if WEIGHT in train else None
     model = fit_arm(model_arm, X_train, train[LABEL].to_numpy(), weights, params, seed)
-    classes = cell_classes(train, test)
-    pred_probs = np.zeros((len(test), len(classes)))
-    pred_probs[:, np.searchsorted(classes, model.classes_)] = model.predict_proba(
-        X_test.to_numpy(np.float32))
-    pred_probs /= pred_probs.sum(axis=1, keepdims=True)  # float32 models sum to 1 ± 1e-7
-    return prediction_table(test[ROW_ID], test[LABEL].to_numpy(), pred_probs, classes)
+    classes = cell_classes(train, *scored)
+    tables = []
+    for frame, X in zip(scored, X_scored, strict=True):
+        pred_probs = np.zeros((len(frame), len(classes)))
+        pred_probs[:, np.searchsorted(classes, model.classes_)] = model.predict_proba(
+            X.to_numpy(np.float32))
+        pred_probs /= pred_probs.sum(axis=1, keepdims=True)  # float32 models sum to 1 ± 1e-7
+        tables.append(prediction_table(frame[ROW_ID], frame[LABEL].to_numpy(), pred_probs,
+                                       classes))
+    return tables[0], (tables[1] if also is not None else None)
 
 
 def main(data_arm: str, model_arm: str, seed: int, params_path: str = "params.yaml") -> None:
     params = load_params(params_path)
     roles = TableRoles.from_dict(read_json_input(paths.COLUMN_ROLES))
-    train = read_input(paths.CLEAN / f"{data_arm}.parquet")
+    train, selection = split_selection(read_input(paths.CLEAN / f"{data_arm}.parquet"),
+                                       read_input(paths.VALIDATED_TRAIN), params)
     test = read_input(paths.VALIDATED_TEST)
-    predictions = run_cell(train, test, roles, model_arm, params, seed)
-    classes = cell_classes(train, test)
+    predictions, selected = run_cell(train, test, roles, model_arm, params, seed, also=selection)
+    classes = cell_classes(train, test, selection)
     metrics = score(predictions[LABEL].to_numpy(),
                     predictions[[f"proba_{c}" for c in classes]].to_numpy(), classes)
     with atomic_path(cell_dir(data_arm, model_arm, seed)) as out:
         out.mkdir()
         predictions.to_parquet(out / "predictions.parquet", index=False)
+        selected.to_parquet(out / "selection.parquet", index=False)
         pd.Series({"data_arm": data_arm, "model_arm": model_arm, "seed": seed,
-                   "train_rows": len(train), **metrics}).to_json(out / "metrics.json", indent=2)
+                   "train_rows": len(train), "selection_rows": len(selection),
+                   "selection_accuracy": float(selected["correct"].mean()), **metrics}
+                  ).to_json(out / "metrics.json", indent=2)

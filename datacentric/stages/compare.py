@@ -1,19 +1,35 @@
-"""compare: paired effects of every cell against the reference (raw data, first model arm).
+"""compare: the head-to-head of data arms against model arms.
 
-Writes results/comparison.json (top-level data_gain, model_gain, combined_gain, interaction
-and their intervals, for `dvc exp show`; the verdict), results/effects.csv, and plots
-reports/compare/{forest,per_seed}.png.
+Picks the best data arm, model arm and combination on the cells' selection rows, then measures
+on the test rows every cell against the reference (raw data, first model arm), the picked data
+arm against the picked model arm (and every pair in compare.head_to_head), with intervals and
+Holm-corrected p-values. Writes results/comparison.json (top-level gains and the data-minus-
+model contrast for `dvc exp show`, the reference's metrics averaged over seeds, the verdict),
+results/effects.csv and plots reports/compare/{forest,per_seed}.png.
 """
 
 from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 
 from datacentric import paths
-from datacentric.headtohead import compare_cells, score_matrix, verdict
-from datacentric.io import atomic_path, read_input, write_csv, write_json
+from datacentric.headtohead import (
+    compare_cells,
+    pick_arms,
+    reference_metrics,
+    score_matrix,
+    verdict,
+)
+from datacentric.io import (
+    atomic_path,
+    read_input,
+    read_json_input,
+    write_csv,
+    write_json,
+)
 from datacentric.params import load_params
 from datacentric.plots import forest, per_seed, save_png
 from datacentric.stages.cell import cell_dir
@@ -23,15 +39,25 @@ def main(params_path: str = "params.yaml") -> None:
     params = load_params(params_path)
     compare = params.compare
     reference = ("raw", compare.model_arms[0])
-    predictions = {(d, m): [read_input(cell_dir(d, m, s) / "predictions.parquet")
-                            for s in compare.seeds]
-                   for d in compare.data_arms for m in compare.model_arms}
+    cells = [(d, m) for d in compare.data_arms for m in compare.model_arms]
+    predictions = {cell: [read_input(cell_dir(*cell, s) / "predictions.parquet")
+                          for s in compare.seeds] for cell in cells}
+    selection_scores = {cell: float(np.mean([read_input(cell_dir(*cell, s) / "selection.parquet")
+                                             ["correct"].mean() for s in compare.seeds]))
+                        for cell in cells}
+    picks = pick_arms(selection_scores, reference=reference)
     row_order = predictions[reference][0]["row_id"]
     scores = {cell: score_matrix(p, row_order=row_order) for cell, p in predictions.items()}
-    effects, summary = compare_cells(scores, reference=reference, n_boot=compare.bootstrap,
-                                     alpha=compare.alpha, random_state=params.base.seed)
+    effects, summary = compare_cells(scores, picks, reference=reference, pairs=compare.pairs,
+                                     n_boot=compare.bootstrap, alpha=compare.alpha,
+                                     random_state=params.base.seed)
+    summary["reference"]["metrics"] = reference_metrics(
+        [read_json_input(cell_dir(*reference, s) / "metrics.json") for s in compare.seeds])
     summary["verdict"] = verdict(summary, n_seeds=len(compare.seeds), n_rows=len(row_order))
     summary["cells"] = {f"{d}__{m}": float(s.mean()) for (d, m), s in scores.items()}
+    summary["cells_per_seed"] = {f"{d}__{m}": s.mean(axis=1).tolist()
+                                 for (d, m), s in scores.items()}
+    summary["selection"] = {f"{d}__{m}": v for (d, m), v in selection_scores.items()}
 
     seed_scores = pd.DataFrame([{"cell": f"{d} × {m}", "seed": seed, "score": float(row.mean())}
                                 for (d, m), s in scores.items()

@@ -1,8 +1,9 @@
 """curve: what removing the top n flagged rows buys, against removing n random rows.
 
-Trains the reference model arm on the validated training rows minus the first n rows of the
-audit's review order, and of a seeded random order, for every n in compare.curve_sizes and
-every seed, never taking a class below clean.min_per_class rows. Writes
+Trains the reference model arm on the rows the reference cell trains on (the validated training
+rows outside the selection slice) minus the first n of them in the audit's review order, and in
+a seeded random order, for every n in compare.curve_sizes and every seed, never taking a class
+below clean.min_per_class rows; n = 0 is the reference cell itself. Writes
 results/cleaning_curve.csv, reports/compare/cleaning_curve.png and metrics/curve.json
 (accuracy change per hundred rows reviewed, with its interval).
 """
@@ -19,7 +20,7 @@ from datacentric.io import atomic_path, read_input, read_json_input, write_csv, 
 from datacentric.params import load_params
 from datacentric.plots import cleaning_curve, save_png
 from datacentric.roles import TableRoles
-from datacentric.stages.cell import run_cell
+from datacentric.stages.cell import run_cell, split_selection
 from datacentric.stats import bootstrap_effect
 
 
@@ -28,7 +29,8 @@ def main(params_path: str = "params.yaml") -> None:
     compare = params.compare
     model_arm = compare.model_arms[0]
     roles = TableRoles.from_dict(read_json_input(paths.COLUMN_ROLES))
-    train = read_input(paths.VALIDATED_TRAIN)
+    validated = read_input(paths.VALIDATED_TRAIN)
+    train, _ = split_selection(validated, validated, params)
     test = read_input(paths.VALIDATED_TEST)
     issues = read_input(paths.LABEL_ISSUES)
     sizes = sorted(set(compare.curve_sizes) | {0})
@@ -36,6 +38,7 @@ def main(params_path: str = "params.yaml") -> None:
     for seed in compare.seeds:
         orders = {"audit": review_order(issues), "random": review_order(issues, random_state=seed)}
         for order, ranked in orders.items():
+            ranked = ranked[ranked.isin(train[ROW_ID])]  # selection rows are never trained on
             for n in sizes:
                 if n == 0 and order == "random":
                     correct[(order, 0)] = correct[("audit", 0)]
@@ -43,7 +46,7 @@ def main(params_path: str = "params.yaml") -> None:
                 removed = first_removable(train, ranked, n,
                                           min_per_class=params.clean.min_per_class)
                 kept = train[~train[ROW_ID].isin(removed)].reset_index(drop=True)
-                table = run_cell(kept, test, roles, model_arm, params, seed)
+                table, _ = run_cell(kept, test, roles, model_arm, params, seed)
                 correct.setdefault((order, n), []).append(table["correct"].to_numpy(float))
     rows = []
     for (order, n), runs in correct.items():

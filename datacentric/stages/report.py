@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,10 +11,19 @@ import yaml
 
 from datacentric import paths
 from datacentric.columns import LABEL
+from datacentric.headtohead import curve_note
 from datacentric.io import read_input, read_json_input, write_text
 from datacentric.params import load_params, suite_name
 from datacentric.plots import cleaning_curve, forest, heatmap, per_seed, to_svg
-from datacentric.report import OTHER_ISSUES, points, render, review_preview, table_rows
+from datacentric.report import (
+    OTHER_ISSUES,
+    drift_phrases,
+    points,
+    render,
+    review_preview,
+    table_rows,
+)
+from datacentric.stages.cell import cell_dir
 
 
 def _json(path: Path) -> dict:
@@ -47,12 +55,12 @@ def _dataset(params, ingest: dict) -> dict:
             "params": yaml.safe_dump(params.model_dump(by_alias=True), sort_keys=False)}
 
 
-def _validation(params) -> dict:
+def _validation(params, ingest: dict) -> dict:
     summary = _json(paths.METRICS / "validate.json")
     quarantine = read_input(paths.QUARANTINE)
     columns, rows = table_rows(quarantine, limit=30)
-    drift = read_json_input(paths.DRIFT)["columns"]
-    drifted = [f"{d['column']} ({d['kind']} {d['statistic']:.2f})" for d in drift if d["drifted"]]
+    drifted = drift_phrases(read_json_input(paths.DRIFT)["columns"],
+                            target=params.data.target, flipped=ingest["flipped_labels"])
     return {"suite": suite_name(params), "drifted": drifted,
             "splits": [{"name": name, **summary[name]} for name in ("train", "test")],
             "quarantine": rows, "quarantine_columns": columns}
@@ -67,13 +75,14 @@ def _audit(train_rows: int) -> dict:
     return {
         "label_issues": audit["train"]["label_issues"],
         "label_issue_share": f"{audit['train']['label_issues'] / max(train_rows, 1):.1%}",
-        "noise_rate": f"{audit['train']['estimated_noise_rate']:.1%}",
+        "disputed_share": f"{audit['train']['disputed_label_share']:.1%}",
         "test_label_issues": audit["test"]["label_issues"],
         "vs_truth": {k: f"{v:.3f}" for k, v in truth.items()} if truth else None,
         "top_columns": columns, "top_rows": rows,
         "other": [{"name": name, "rows": audit["train"].get(name, 0), "meaning": meaning}
                   for name, meaning in OTHER_ISSUES.items()],
         "leaking": [f"{c['column']} ({c['balanced_accuracy']:.3f})" for c in leaks],
+        "model_balanced_accuracy": f"{audit['model_balanced_accuracy']:.3f}",
         "top_leak": (f"{leakage['columns'][0]['column']}, balanced accuracy "
                      f"{leakage['columns'][0]['balanced_accuracy']:.3f}"
                      if leakage["columns"] else "none"),
@@ -83,7 +92,7 @@ def _audit(train_rows: int) -> dict:
 
 
 def _compare(comparison: dict, effects: pd.DataFrame, curve: dict) -> tuple[dict, dict]:
-    rows = [{"data_arm": e.data_arm, "model_arm": e.model_arm, "contrast": e.contrast,
+    rows = [{"label": e.label, "contrast": e.contrast,
              "effect": points(e.effect), "interval": f"{points(e.low)} to {points(e.high)}",
              "p": f"{e.p_adjusted:.3f}", "real": "yes" if e.real else "no"}
             for e in effects.itertuples()]
@@ -93,10 +102,19 @@ def _compare(comparison: dict, effects: pd.DataFrame, curve: dict) -> tuple[dict
                f"{points(curve['gain_per_100_rows_high'])}); against removing as many random "
                f"rows, {points(curve['audit_minus_random'])} points (interval "
                f"{points(curve['audit_minus_random_low'])} to "
-               f"{points(curve['audit_minus_random_high'])}). Compare it with the model "
-               f"arms above: {points(comparison['model_gain'])} points for "
-               f"'{comparison['best_model_arm']}'.")
-    return {"verdict": comparison["verdict"], "effects": rows}, {"summary": summary}
+               f"{points(curve['audit_minus_random_high'])}).")
+    reference = comparison["reference"]
+    return ({"verdict": comparison["verdict"], "effects": rows,
+             "reference": f"{reference['data_arm']} × {reference['model_arm']}",
+             "metrics": [(k, f"{v:.3f}") for k, v in reference["metrics"].items()]},
+            {"summary": summary, "note": curve_note(comparison, curve)})
+
+
+def _reference_predictions(comparison: dict, seeds: list[int]) -> pd.DataFrame:
+    """The reference cell's test predictions, all seeds stacked."""
+    reference = comparison["reference"]
+    return pd.concat([read_input(cell_dir(reference["data_arm"], reference["model_arm"], seed)
+                                 / "predictions.parquet") for seed in seeds], ignore_index=True)
 
 
 def main(params_path: str = "params.yaml") -> None:
@@ -105,21 +123,22 @@ def main(params_path: str = "params.yaml") -> None:
     comparison = _json(paths.COMPARISON)
     effects = pd.read_csv(paths.EFFECTS)
     curve_table = pd.read_csv(paths.CURVE)
-    predictions = read_input(paths.PREDICTIONS)
+    predictions = _reference_predictions(comparison, params.compare.seeds)
     noise = pd.DataFrame(_json(paths.NOISE_MATRIX)["matrix"])
     seed_scores = pd.DataFrame(
-        [{"cell": f"{e.data_arm} × {e.model_arm}", "seed": s, "score": v}
-         for e in effects[effects["contrast"] == "vs reference"].itertuples()
-         for s, v in zip(params.compare.seeds, json.loads(e.per_seed), strict=True)])
+        [{"cell": cell.replace("__", " × "), "seed": seed, "score": value}
+         for cell, values in comparison["cells_per_seed"].items()
+         for seed, value in zip(params.compare.seeds, values, strict=True)])
     compare, curve = _compare(comparison, effects, _json(paths.METRICS / "curve.json"))
     context = {
         "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "dataset": _dataset(params, ingest),
-        "validation": _validation(params),
+        "validation": _validation(params, ingest),
         "audit": _audit(ingest["train_rows"]),
         "compare": compare, "curve": curve,
-        "model": {"metrics": [(k, f"{v:.3f}") for k, v in
-                              _json(paths.METRICS / "evaluate.json").items()]},
+        "saved_model": {k: f"{v:.3f}" for k, v in
+                        _json(paths.METRICS / "evaluate.json").items()},
+        "seeds": len(params.compare.seeds),
         "classes": sorted(predictions[LABEL].unique()),
         "figures": {
             "noise_matrix": to_svg(heatmap(noise, row="given_label", column="true_label",

@@ -1,0 +1,23 @@
+"""The selection rows: a fixed slice of the training rows that no cell of the head-to-head
+trains on, on which the best arms are picked (see :mod:`datacentric.headtohead`)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from datacentric.columns import LABEL, ROW_ID
+
+
+def selection_rows(frame: pd.DataFrame, *, fraction: float, random_state: int) -> pd.Series:
+    """Which training rows form the selection slice (a boolean Series on ``frame``'s index).
+
+    Per class, the ``floor(fraction * rows)`` rows first in a seeded order of their
+    ``row_id`` hashes, so the slice is stratified, the same for every arm and seed, and a
+    class with fewer than ``1 / fraction`` rows keeps all its rows for training.
+    """
+    order = pd.util.hash_pandas_object(frame[ROW_ID].astype(str), index=False,
+                                       hash_key=f"{random_state:016d}"[-16:])
+    rank = order.groupby(frame[LABEL]).rank(method="first") - 1
+    size = frame.groupby(LABEL)[LABEL].transform("size")
+    return rank < np.floor(fraction * size)
