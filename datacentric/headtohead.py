@@ -52,6 +52,10 @@ def pick_arms(selection_scores: dict[Cell, float], *, reference: Cell) -> Picks:
     return Picks(data=data or reference, model=model or reference, both=both)
 
 
+EFFECT_COLUMNS = ["data_arm", "model_arm", "versus_data_arm", "versus_model_arm", "contrast",
+                  "label", "effect", "low", "high", "p_value", "per_seed"]
+
+
 def _row(cells: tuple[Cell, Cell], effect: Effect, contrast: str, label: str) -> dict:
     (treated, versus) = cells
     return {"data_arm": treated[0], "model_arm": treated[1], "versus_data_arm": versus[0],
@@ -97,7 +101,7 @@ def compare_cells(scores: dict[Cell, np.ndarray], picks: Picks, *, reference: Ce
         rows.append(_row((both, reference), effect(scores[both] - scores[picks.data]
                                                    - scores[picks.model] + base),
                          "interaction", f"{name(both)} (interaction)"))
-    table = pd.DataFrame(rows)
+    table = pd.DataFrame(rows, columns=EFFECT_COLUMNS)  # columns even when there is one cell
     table["p_adjusted"] = holm(table["p_value"].tolist())
     table["real"] = ((table["low"] > 0) | (table["high"] < 0)) & (table["p_adjusted"] < alpha)
 
@@ -126,7 +130,8 @@ def compare_cells(scores: dict[Cell, np.ndarray], picks: Picks, *, reference: Ce
         summary[f"{key}_high"] = float(found["high"])
         summary[f"{key}_real"] = bool(found["real"])
     # Bonferroni over the table: at least as strict as the Holm correction that decides "real"
-    power = power_to_separate(scores[picks.data] - scores[picks.model], alpha=alpha / len(table))
+    power = power_to_separate(scores[picks.data] - scores[picks.model],
+                              alpha=alpha / max(len(table), 1))
     summary["separable_difference"] = power.detectable
     summary["rows_needed"] = power.rows_needed
     summary["seeds_needed"] = power.seeds_needed

@@ -94,6 +94,14 @@ def test_listed_pairs_get_their_own_contrast():
     assert heads["label"].tolist() == ["prune (data) − mlp (model)"]  # the picked pair, once
 
 
+def test_a_single_cell_has_nothing_to_compare_and_says_so():
+    cells = {("raw", "hgb"): _independent(0.0, n_rows=500, seed=0)}
+    picks = pick_arms({("raw", "hgb"): 0.7}, reference=("raw", "hgb"))
+    table, summary = compare_cells(cells, picks, reference=("raw", "hgb"), n_boot=200)
+    assert table.empty and summary["data_minus_model"] == 0
+    assert "Neither beats the reference" in verdict(summary, n_seeds=5, n_rows=500)
+
+
 def test_the_picks_follow_the_selection_rows_alone():
     selection = {("raw", "hgb"): 0.70, ("prune", "hgb"): 0.71, ("relabel", "hgb"): 0.74,
                  ("raw", "mlp"): 0.69, ("raw", "tuned"): 0.72, ("prune", "mlp"): 0.60,
