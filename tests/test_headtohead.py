@@ -9,6 +9,7 @@ from conftest import roles_of
 
 from datacentric.cleaning import review_order
 from datacentric.columns import LABEL, ROW_ID
+from datacentric.errors import DatacentricError
 from datacentric.headtohead import (
     DATA_VS_MODEL,
     Picks,
@@ -142,6 +143,13 @@ def test_selection_rows_are_stratified_seeded_and_spare_rare_classes():
                                         fraction=0.2, random_state=0))
     assert not chosen.equals(selection_rows(frame, fraction=0.2, random_state=1))
 
+
+
+def test_an_empty_selection_slice_is_refused_naming_the_param():
+    frame = pd.DataFrame({ROW_ID: [f"r{i}" for i in range(7)], LABEL: ["a"] * 4 + ["b"] * 3})
+    with pytest.raises(DatacentricError, match=r"compare.selection_fraction \(0.2\) leaves no "
+                                               r"selection rows: the largest class has 4"):
+        cell_stage.split_selection(frame, frame, Params())
 
 def test_review_order_puts_consensus_first_and_random_is_seeded():
     issues = pd.DataFrame({ROW_ID: list("abcd"), "split": ["train", "train", "train", "test"],

@@ -1,3 +1,5 @@
+import time
+
 import numpy as np
 import pytest
 import torch
@@ -50,6 +52,10 @@ def test_every_model_fits_with_weights_and_round_trips(name, data, tmp_path):
     path = tmp_path / ("model.pt" if name in ("mlp", "resnet") else "model.skops")
     save_estimator(model, path)
     np.testing.assert_allclose(load_estimator(path).predict_proba(X), proba, rtol=1e-6)
+    written = path.read_bytes()
+    time.sleep(2.1)  # zip timestamps have two-second resolution
+    save_estimator(model, path)
+    assert path.read_bytes() == written, "the same model must give the same file (DVC hash)"
 
 
 @pytest.mark.parametrize("architecture", ["mlp", "resnet"])

@@ -7,7 +7,10 @@ not what its name claims is refused with a DatacentricError.
 
 from __future__ import annotations
 
+import io
+import json
 import sys
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +58,44 @@ def save_estimator(estimator: Any, path: str | Path) -> None:
                         "n_features": int(estimator.n_features_in_),
                         "state_dict": estimator.module_.state_dict()}, tmp)
         else:
-            sio.dump(estimator, tmp)
+            Path(tmp).write_bytes(_canonical_skops(sio.dumps(estimator)))
+
+
+def _canonical_skops(archive: bytes) -> bytes:
+    """``archive`` (a skops zip) rewritten so the same estimator always gives the same bytes,
+    and DVC the same hash: skops names objects and their array files by ``id()``, which
+    changes from process to process, and stamps entries with the time. Ids are renumbered
+    from 1 in schema order (the same object keeps one number), files after them, and every
+    entry is dated 1980-01-01."""
+    with zipfile.ZipFile(io.BytesIO(archive)) as source:
+        schema = json.loads(source.read("schema.json"))
+        ids: dict[int, int] = {}
+        files: dict[str, str] = {}
+
+        def renumber(node: Any) -> None:
+            if isinstance(node, list):
+                for item in node:
+                    renumber(item)
+            elif isinstance(node, dict):
+                if isinstance(node.get("__id__"), int):
+                    node["__id__"] = ids.setdefault(node["__id__"], len(ids) + 1)
+                if isinstance(node.get("file"), str):
+                    name = node["file"]
+                    node["file"] = files.setdefault(name, f"{len(files) + 1}{Path(name).suffix}")
+                for value in node.values():
+                    renumber(value)
+
+        renumber(schema)
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as target:
+            for entry in source.infolist():
+                content = (json.dumps(schema, indent=2).encode()
+                           if entry.filename == "schema.json" else source.read(entry))
+                fixed = zipfile.ZipInfo(files.get(entry.filename, entry.filename),
+                                        date_time=(1980, 1, 1, 0, 0, 0))
+                fixed.compress_type, fixed.external_attr = entry.compress_type, entry.external_attr
+                target.writestr(fixed, content)
+    return out.getvalue()
 
 
 def load_estimator(path: str | Path) -> Any:

@@ -15,6 +15,7 @@ import pandas as pd
 
 from datacentric import paths
 from datacentric.columns import LABEL, ROW_ID, WEIGHT
+from datacentric.errors import DatacentricError
 from datacentric.evaluation import prediction_table, score
 from datacentric.features import FeatureOptions, categorical_mask, featurize_splits
 from datacentric.io import atomic_path, read_input, read_json_input
@@ -51,9 +52,19 @@ def cell_classes(*frames: pd.DataFrame) -> np.ndarray:
 def split_selection(arm_rows: pd.DataFrame, validated_train: pd.DataFrame, params: Params
                     ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The rows a cell trains on (the arm's rows outside the selection slice) and the
-    selection rows as delivered (from the validated training rows)."""
-    chosen = selection_rows(validated_train, fraction=params.compare.selection_fraction,
-                            random_state=params.base.seed)
+    selection rows as delivered (from the validated training rows).
+
+    Raises DatacentricError when the slice is empty (no class has ``1 / fraction`` rows): the
+    arms could then only be picked on the test rows.
+    """
+    fraction = params.compare.selection_fraction
+    chosen = selection_rows(validated_train, fraction=fraction, random_state=params.base.seed)
+    if not chosen.any():
+        largest = int(validated_train[LABEL].value_counts().max())
+        raise DatacentricError(
+            f"compare.selection_fraction ({fraction}) leaves no selection rows: the largest "
+            f"class has {largest} training rows, under {int(np.ceil(1 / fraction))}; raise it "
+            f"(below 0.5) or add rows.")
     selection = validated_train[chosen].reset_index(drop=True)
     fit_rows = arm_rows[~arm_rows[ROW_ID].isin(selection[ROW_ID])].reset_index(drop=True)
     return fit_rows, selection
