@@ -224,8 +224,47 @@ def noise_matrix(labels: np.ndarray, pred_probs: np.ndarray, classes: np.ndarray
                          "share": joint.ravel()})
 
 
-def noise_rates(matrix: pd.DataFrame) -> pd.Series:
-    """Per given class, the estimated share of its rows whose true label differs."""
+def disputed_rates(matrix: pd.DataFrame) -> pd.Series:
+    """Per given label, the share of its rows whose label the models confidently dispute (off
+    the confident joint's diagonal): wrong labels and the classes' natural overlap together."""
     wrong = matrix[matrix["given_label"] != matrix["true_label"]]
     totals = matrix.groupby("given_label")["share"].sum()
-    return (wrong.groupby("given_label")["share"].sum() / totals).rename("noise_rate")
+    return (wrong.groupby("given_label")["share"].sum() / totals).rename("disputed_rate")
+
+
+ANCHOR_QUANTILE = 0.97  # Patrini et al. (2017): the 97th percentile, robust where the max is not
+
+
+def label_error_rates(labels: np.ndarray, pred_probs: np.ndarray, classes: np.ndarray, *,
+                      anchor_quantile: float = ANCHOR_QUANTILE) -> tuple[float, pd.Series]:
+    """Estimated share of wrong labels, discounting the classes' natural overlap.
+
+    For each class k, the rows whose calibrated out-of-fold probability of k is at or above
+    its ``anchor_quantile`` stand in for rows that truly are k (anchor points); the mean
+    probability there of each other class estimates how often a true k carries that label
+    (the noise transition matrix's row k). Where classes overlap, the models are unsure but
+    correct to be, so overlap lowers the probabilities away from the anchors and is not
+    counted. The estimate assumes a row's chance of a wrong label depends on its class, not on
+    how hard the row is: errors concentrated on ambiguous rows are undercounted.
+
+    Parameters
+    ----------
+    labels : array of shape (N,), given labels (values of ``classes``)
+    pred_probs : array of shape (N, K), calibrated out-of-fold probabilities
+    classes : array of shape (K,), sorted
+
+    Returns
+    -------
+    share : float in [0, 1], sum over classes of (given-label share) × (1 - T[k, k])
+    by_class : Series indexed by class, 1 - T[k, k]: the estimated share of the rows truly of
+        that class that carry another label
+    """
+    codes = np.searchsorted(classes, labels)
+    stays = np.empty(len(classes))
+    for k in range(len(classes)):
+        anchors = pred_probs[:, k] >= np.quantile(pred_probs[:, k], anchor_quantile)
+        stays[k] = pred_probs[anchors, k].mean()
+    wrong = np.clip(1.0 - stays, 0.0, 1.0)
+    prior = np.bincount(codes, minlength=len(classes)) / len(codes)
+    return float(prior @ wrong), pd.Series(wrong, index=classes, name="label_error_rate")
+

@@ -44,6 +44,9 @@ def make_project(where: Path) -> Path:
                             ignore=shutil.ignore_patterns("__pycache__", "uncommitted"))
         elif source.exists():
             shutil.copy(source, where / name)
+    # the .gitignore files DVC wrote next to its outputs, as a clone has them
+    copy_tracked(where, [n for n in run(["git", "ls-files", "*/.gitignore"], ROOT).stdout.split()
+                         if not n.startswith(".dvc/")])
     run(["git", "init", "-q"], where)
     run(["git", "config", "user.email", "test@example.com"], where)
     run(["git", "config", "user.name", "test"], where)
@@ -51,6 +54,13 @@ def make_project(where: Path) -> Path:
     run(["dvc", "config", "core.analytics", "false"], where)
     run(["dvc", "config", "core.autostage", "true"], where)
     return where
+
+
+def copy_tracked(where: Path, names: list[str]) -> None:
+    """Copy the files git tracks in this repository under ``names`` (files or folders)."""
+    for name in run(["git", "ls-files", "--", *names], ROOT).stdout.split():
+        (where / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / name, where / name)
 
 
 def commit_all(project: Path, message: str) -> None:

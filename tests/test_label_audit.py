@@ -19,9 +19,10 @@ from datacentric.dataset import assign_row_ids
 from datacentric.errors import DatacentricError
 from datacentric.label_audit import (
     check_classes,
+    disputed_rates,
     find_label_errors,
+    label_error_rates,
     noise_matrix,
-    noise_rates,
     out_of_fold_pred_probs,
     weighted_ensemble,
 )
@@ -89,8 +90,28 @@ def test_probabilities_are_out_of_fold(blobs, runs):
 def test_noise_matrix_and_rates(blobs, runs):
     matrix = noise_matrix(blobs[LABEL].to_numpy(), np.mean(runs, axis=0), np.array(["no", "yes"]))
     assert matrix["share"].sum() == pytest.approx(1)
-    rates = noise_rates(matrix)
+    rates = disputed_rates(matrix)
     assert rates.between(0, 0.1).all()
+
+
+@pytest.mark.parametrize("rate", [0.0, 0.1, 0.2])
+def test_the_label_error_estimate_discounts_overlap(rate):
+    """Two unit-variance classes at -1 and +1 overlap (Bayes error 16%); with the noisy
+    labels' true posterior as the model, the estimate finds the planted share, not the
+    overlap, while the disputed share counts both."""
+    rng = np.random.default_rng(0)
+    truth = rng.integers(0, 2, 40_000)
+    x = rng.normal(2.0 * truth - 1.0, 1.0)
+    clean = 1 / (1 + np.exp(-2 * x))  # P(true class 1 | x)
+    noisy = (1 - rate) * clean + rate * (1 - clean)  # P(given label 1 | x)
+    given = np.where(rng.random(len(x)) < rate, 1 - truth, truth)
+    classes = np.array(["a", "b"])
+    pred_probs = np.column_stack([1 - noisy, noisy])
+    share, by_class = label_error_rates(classes[given], pred_probs, classes)
+    assert share == pytest.approx(rate, abs=0.02)
+    assert by_class.index.tolist() == ["a", "b"]
+    disputed = noise_matrix(classes[given], pred_probs, classes)
+    assert disputed.query("given_label != true_label")["share"].sum() > rate + 0.05
 
 
 @pytest.mark.parametrize("exact_rows", [10_000, 100], ids=["exact", "approximate"])

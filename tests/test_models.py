@@ -1,3 +1,4 @@
+import struct
 import time
 
 import numpy as np
@@ -49,7 +50,7 @@ def test_every_model_fits_with_weights_and_round_trips(name, data, tmp_path):
     model.fit(X, y, sample_weight=np.linspace(0.5, 1.5, len(y)))
     proba = model.predict_proba(X)
     assert proba.shape == (len(y), 3) and np.allclose(proba.sum(axis=1), 1, atol=1e-5)
-    path = tmp_path / ("model.pt" if name in ("mlp", "resnet") else "model.skops")
+    path = tmp_path / ("model.safetensors" if name in ("mlp", "resnet") else "model.skops")
     save_estimator(model, path)
     np.testing.assert_allclose(load_estimator(path).predict_proba(X), proba, rtol=1e-6)
     written = path.read_bytes()
@@ -77,11 +78,48 @@ def test_zero_weights_silence_rows(data):
     assert model.predict_proba(X)[:, 2].mean() < baseline.predict_proba(X)[:, 2].mean()
 
 
-@pytest.mark.parametrize("suffix", [".pt", ".skops"])
+@pytest.mark.parametrize("suffix", [".safetensors", ".skops"])
 def test_corrupted_model_files_are_refused(suffix, tmp_path):
     path = tmp_path / f"model{suffix}"
     path.write_bytes(b"not a model at all")
-    with pytest.raises(DatacentricError, match="not a valid"):
+    with pytest.raises(DatacentricError, match=f"{path}: not a valid"):
+        load_estimator(path)
+
+
+class _Marker:
+    """Unpickling this writes a marker file: proof that a load ran code."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (str(self.marker), "w"))
+
+
+@pytest.mark.parametrize("name", ["model.pt", "model.pkl", "model.safetensors"])
+def test_a_pickle_payload_is_refused_without_running_it(name, tmp_path):
+    marker = tmp_path / "code_ran"
+    path = tmp_path / name
+    torch.save({"state_dict": _Marker(marker)}, path)
+    with pytest.raises(DatacentricError, match=f"{path}: not a"):
+        load_estimator(path)
+    assert not marker.exists()
+
+
+def _safetensors_with_header(header: bytes, declared: int | None = None) -> bytes:
+    size = len(header) if declared is None else declared
+    return struct.pack("<Q", size) + header
+
+
+@pytest.mark.parametrize("content", [
+    _safetensors_with_header(b'{"w": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]'),
+    _safetensors_with_header(b"{}", declared=2**40),
+    _safetensors_with_header(b'{"__metadata__": {"datacentric": "{}"}}'),
+], ids=["corrupt header", "huge header", "foreign header"])
+def test_damaged_safetensors_headers_are_refused(content, tmp_path):
+    path = tmp_path / "model.safetensors"
+    path.write_bytes(content)
+    with pytest.raises(DatacentricError, match=f"{path}: not a valid torch model file"):
         load_estimator(path)
 
 

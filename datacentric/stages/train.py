@@ -1,6 +1,6 @@
 """train: fit the model arm ``train.model`` on the featurized training rows.
 
-Writes models/classifier/model.{skops,pt}, per-epoch losses through dvclive under
+Writes models/classifier/model.{skops,safetensors}, per-epoch losses through dvclive under
 reports/train/ (torch models; scikit-learn models log their training loss as one point) and
 metrics/train.json. Times are measured in bench/, not here, so metrics stay deterministic.
 """
@@ -44,7 +44,7 @@ def main(params_path: str = "params.yaml") -> None:
     else:
         train_loss = log_loss(y, model.predict_proba(X.to_numpy(np.float32)), labels=model.classes_)
         curve = [{"epoch": 0, "train_loss": train_loss}]
-    suffix = ".pt" if is_torch_model(model) else ".skops"
+    suffix = ".safetensors" if is_torch_model(model) else ".skops"
     save_estimator(model, paths.MODEL_DIR / f"model{suffix}")
     _clear_other_formats(suffix)
     with atomic_path(paths.TRAIN_LIVE) as live_dir, \
