@@ -26,6 +26,7 @@ from audit_recipes import load
 from datacentric.columns import LABEL
 from datacentric.dataset import flip_labels
 from datacentric.label_audit import (
+    disputed_share,
     find_label_errors,
     label_error_rates,
     noise_matrix,
@@ -44,9 +45,8 @@ def figures(frame: pd.DataFrame, roles, classes: np.ndarray, models: list[str], 
     runs = [out_of_fold_pred_probs(frame, roles, model=m, n_splits=5, random_state=seed)
             for m in models]
     _, ensemble = find_label_errors(labels, runs, classes)
-    matrix = noise_matrix(labels, ensemble, classes)
-    disputed = float(matrix.loc[matrix["given_label"] != matrix["true_label"], "share"].sum())
-    return {"disputed": disputed, "estimate": label_error_rates(labels, ensemble, classes)[0]}
+    return {"disputed": disputed_share(noise_matrix(labels, ensemble, classes)),
+            "estimate": label_error_rates(labels, ensemble, classes)[0]}
 
 
 def main() -> None:

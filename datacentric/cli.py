@@ -175,8 +175,9 @@ def cell(
 
 @app.command()
 def compare(params: str = PARAMS):
-    """Read every cell in results/cells/; write results/comparison.json (data_gain,
-    model_gain, combined_gain with intervals, verdict), results/effects.csv and
+    """Read every cell in results/cells/; pick the best arms on the selection rows; write
+    results/comparison.json (data_gain, model_gain, combined_gain and data_minus_model on the
+    test rows with intervals, the verdict), results/effects.csv and
     reports/compare/{forest,per_seed}.png."""
     from datacentric.stages import compare as stage
 

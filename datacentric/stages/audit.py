@@ -33,6 +33,7 @@ from datacentric.label_audit import (
     audit_pipeline,
     check_classes,
     disputed_rates,
+    disputed_share,
     find_label_errors,
     label_error_rates,
     noise_matrix,
@@ -157,11 +158,10 @@ def main(params_path: str = "params.yaml") -> None:
         issues[name] = issues[name].astype("boolean").fillna(False).astype(bool)
 
     matrix = noise_matrix(train[LABEL].to_numpy(), ensemble, classes)
-    mislabelled = matrix["given_label"] != matrix["true_label"]
     error_share, error_rates = label_error_rates(train[LABEL].to_numpy(), ensemble, classes)
     metrics = {
         "train": {"label_issues": int(train_table["is_label_issue"].sum()), **datalab_counts,
-                  "disputed_label_share": float(matrix.loc[mislabelled, "share"].sum()),
+                  "disputed_label_share": disputed_share(matrix),
                   "label_error_share": error_share},
         "test": {"label_issues": int(test_table["is_label_issue"].sum()),
                  "shared_with_train": int(test_issues["is_shared_issue"].sum())},

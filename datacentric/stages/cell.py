@@ -10,6 +10,8 @@ selection.parquet,metrics.json}.
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pandas as pd
 
@@ -19,8 +21,9 @@ from datacentric.errors import DatacentricError
 from datacentric.evaluation import prediction_table, score
 from datacentric.features import FeatureOptions, categorical_mask, featurize_splits
 from datacentric.io import atomic_path, read_input, read_json_input
+from datacentric.models.distributed import current_shard, leave_process_group, run_under_torchrun
 from datacentric.models.zoo import encoding_for, fit_model, make_model
-from datacentric.params import Params, load_params
+from datacentric.params import TORCH_MODELS, Params, load_params
 from datacentric.roles import TableRoles
 from datacentric.selection import selection_rows
 from datacentric.tuning import tune_hgb
@@ -98,12 +101,18 @@ def run_cell(train: pd.DataFrame, test: pd.DataFrame, roles: TableRoles, model_a
 
 def main(data_arm: str, model_arm: str, seed: int, params_path: str = "params.yaml") -> None:
     params = load_params(params_path)
+    if model_arm in TORCH_MODELS and run_under_torchrun(
+            params.train.launch, sys.argv[1:], run_id=f"datacentric-{data_arm}-{model_arm}-{seed}"):
+        return
     roles = TableRoles.from_dict(read_json_input(paths.COLUMN_ROLES))
     train, selection = split_selection(read_input(paths.CLEAN / f"{data_arm}.parquet"),
                                        read_input(paths.VALIDATED_TRAIN), params)
     test = read_input(paths.VALIDATED_TEST)
     predictions, selected = run_cell(train, test, roles, model_arm, params, seed, also=selection)
     classes = cell_classes(train, test, selection)
+    leave_process_group()
+    if not current_shard().is_main:  # under torchrun, rank 0 writes what every rank trained
+        return
     metrics = score(predictions[LABEL].to_numpy(),
                     predictions[[f"proba_{c}" for c in classes]].to_numpy(), classes)
     with atomic_path(cell_dir(data_arm, model_arm, seed)) as out:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 
 import numpy as np
-import pandas as pd
 
 from datacentric import paths
 from datacentric.headtohead import (
@@ -21,6 +20,7 @@ from datacentric.headtohead import (
     pick_arms,
     reference_metrics,
     score_matrix,
+    seed_table,
     verdict,
 )
 from datacentric.io import (
@@ -42,29 +42,26 @@ def main(params_path: str = "params.yaml") -> None:
     cells = [(d, m) for d in compare.data_arms for m in compare.model_arms]
     predictions = {cell: [read_input(cell_dir(*cell, s) / "predictions.parquet")
                           for s in compare.seeds] for cell in cells}
-    selection_scores = {cell: float(np.mean([read_input(cell_dir(*cell, s) / "selection.parquet")
-                                             ["correct"].mean() for s in compare.seeds]))
-                        for cell in cells}
+    cell_metrics = {cell: [read_json_input(cell_dir(*cell, s) / "metrics.json")
+                           for s in compare.seeds] for cell in cells}
+    selection_scores = {cell: float(np.mean([m["selection_accuracy"] for m in metrics]))
+                        for cell, metrics in cell_metrics.items()}
     picks = pick_arms(selection_scores, reference=reference)
     row_order = predictions[reference][0]["row_id"]
     scores = {cell: score_matrix(p, row_order=row_order) for cell, p in predictions.items()}
     effects, summary = compare_cells(scores, picks, reference=reference, pairs=compare.pairs,
                                      n_boot=compare.bootstrap, alpha=compare.alpha,
                                      random_state=params.base.seed)
-    summary["reference"]["metrics"] = reference_metrics(
-        [read_json_input(cell_dir(*reference, s) / "metrics.json") for s in compare.seeds])
+    summary["reference"]["metrics"] = reference_metrics(cell_metrics[reference])
     summary["verdict"] = verdict(summary, n_seeds=len(compare.seeds), n_rows=len(row_order))
     summary["cells"] = {f"{d}__{m}": float(s.mean()) for (d, m), s in scores.items()}
     summary["cells_per_seed"] = {f"{d}__{m}": s.mean(axis=1).tolist()
                                  for (d, m), s in scores.items()}
     summary["selection"] = {f"{d}__{m}": v for (d, m), v in selection_scores.items()}
 
-    seed_scores = pd.DataFrame([{"cell": f"{d} × {m}", "seed": seed, "score": float(row.mean())}
-                                for (d, m), s in scores.items()
-                                for seed, row in zip(compare.seeds, s, strict=True)])
     write_csv(effects.assign(per_seed=effects["per_seed"].map(json.dumps)), paths.EFFECTS)
     write_json(summary, paths.COMPARISON)
     with atomic_path(paths.REPORTS / "compare" / "forest.png") as tmp:
         save_png(forest(effects), tmp)
     with atomic_path(paths.REPORTS / "compare" / "per_seed.png") as tmp:
-        save_png(per_seed(seed_scores), tmp)
+        save_png(per_seed(seed_table(summary["cells_per_seed"], compare.seeds)), tmp)

@@ -11,7 +11,7 @@ import yaml
 
 from datacentric import paths
 from datacentric.columns import LABEL
-from datacentric.headtohead import curve_note
+from datacentric.headtohead import cell_name, curve_note, seed_table
 from datacentric.io import read_input, read_json_input, write_text
 from datacentric.params import load_params, suite_name
 from datacentric.plots import cleaning_curve, forest, heatmap, per_seed, to_svg
@@ -107,7 +107,7 @@ def _compare(comparison: dict, effects: pd.DataFrame, curve: dict) -> tuple[dict
                f"{points(curve['audit_minus_random_high'])}).")
     reference = comparison["reference"]
     return ({"verdict": comparison["verdict"], "effects": rows,
-             "reference": f"{reference['data_arm']} × {reference['model_arm']}",
+             "reference": cell_name((reference["data_arm"], reference["model_arm"])),
              "metrics": [(k, f"{v:.3f}") for k, v in reference["metrics"].items()]},
             {"summary": summary, "note": curve_note(comparison, curve)})
 
@@ -127,10 +127,7 @@ def main(params_path: str = "params.yaml") -> None:
     curve_table = pd.read_csv(paths.CURVE)
     predictions = _reference_predictions(comparison, params.compare.seeds)
     noise = pd.DataFrame(_json(paths.NOISE_MATRIX)["matrix"])
-    seed_scores = pd.DataFrame(
-        [{"cell": cell.replace("__", " × "), "seed": seed, "score": value}
-         for cell, values in comparison["cells_per_seed"].items()
-         for seed, value in zip(params.compare.seeds, values, strict=True)])
+    seed_scores = seed_table(comparison["cells_per_seed"], params.compare.seeds)
     compare, curve = _compare(comparison, effects, _json(paths.METRICS / "curve.json"))
     context = {
         "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),

@@ -3,11 +3,13 @@
 Writes models/classifier/model.{skops,safetensors}, per-epoch losses through dvclive under
 reports/train/ (torch models; scikit-learn models log their training loss as one point) and
 metrics/train.json. Times are measured in bench/, not here, so metrics stay deterministic.
+A torch model trains under torchrun (DDP) when ``train.launch`` asks for several processes.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 
 import numpy as np
 import pandas as pd
@@ -18,9 +20,10 @@ from datacentric import paths
 from datacentric.columns import LABEL, ROW_ID, WEIGHT
 from datacentric.features import categorical_mask
 from datacentric.io import atomic_path, read_input, write_json
+from datacentric.models.distributed import current_shard, leave_process_group, run_under_torchrun
 from datacentric.models.persist import is_torch_model, save_estimator
 from datacentric.models.zoo import fit_model, make_model
-from datacentric.params import load_params
+from datacentric.params import TORCH_MODELS, load_params
 
 
 def split_xy(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, np.ndarray | None]:
@@ -32,6 +35,9 @@ def split_xy(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, np.ndarray 
 
 def main(params_path: str = "params.yaml") -> None:
     params = load_params(params_path)
+    if params.train.model in TORCH_MODELS and run_under_torchrun(
+            params.train.launch, sys.argv[1:], run_id="datacentric-train"):
+        return
     X, y, weights = split_xy(read_input(paths.FEATURES_TRAIN))
     model = make_model(params.train.model, params.train, random_state=params.base.seed,
                        categorical_features=categorical_mask(X.columns))
@@ -44,6 +50,9 @@ def main(params_path: str = "params.yaml") -> None:
     else:
         train_loss = log_loss(y, model.predict_proba(X.to_numpy(np.float32)), labels=model.classes_)
         curve = [{"epoch": 0, "train_loss": train_loss}]
+    leave_process_group()
+    if not current_shard().is_main:  # under torchrun, rank 0 writes what every rank trained
+        return
     suffix = ".safetensors" if is_torch_model(model) else ".skops"
     save_estimator(model, paths.MODEL_DIR / f"model{suffix}")
     _clear_other_formats(suffix)

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Every GPU check in one unattended command, for a machine with CUDA (the device tool's, or a
+# user's). Run bench/gpu_wheels.sh first where that machine cannot fetch packages, and carry
+# .whl. Writes its logs and bench/results/torch_gpu.json under $OUT (else bench/results):
+#   1. bench/torch_gpu.py: rows/s of the MLP and ResNet arms in fp32 and bf16 on 1,000,000
+#      rows, against the device's matrix-product rate and the CPU; CUDA accuracy within the
+#      CPU's spread over seeds;
+#   2. the model tests with CUDA forced (DATACENTRIC_TEST_DEVICE=cuda).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=${OUT:-bench/results}
+mkdir -p "$out"
+if [ -d .whl ]; then
+  python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
+    --target /tmp/site .whl/*.whl
+  export PYTHONPATH=/tmp/site
+fi
+export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH} PYTHONUNBUFFERED=1
+python3 -c "import torch; assert torch.cuda.is_available(), 'no CUDA device'"
+python3 bench/torch_gpu.py --out "$out/torch_gpu.json" 2>&1 | tee "$out/torch_gpu.log"
+DATACENTRIC_TEST_DEVICE=cuda python3 -m pytest -q -p no:cacheprovider tests/test_models.py \
+  2>&1 | tee "$out/gpu_tests.log"
