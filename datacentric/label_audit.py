@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -239,22 +240,33 @@ def disputed_rates(matrix: pd.DataFrame) -> pd.Series:
 
 
 ANCHOR_QUANTILE = 0.97  # Patrini et al. (2017): the 97th percentile, robust where the max is not
+MIN_ANCHOR_ROWS = 50  # per class, so that a small table's estimate is not a handful of rows
+
+
+@dataclass(frozen=True)
+class LabelErrorEstimate:
+    """The estimated share of wrong labels with its 95% interval (normal approximation over
+    the anchors' binomial counts), and the rate by true class."""
+
+    share: float
+    low: float
+    high: float
+    by_class: pd.Series
 
 
 def label_error_rates(labels: np.ndarray, pred_probs: np.ndarray, classes: np.ndarray, *,
-                      anchor_quantile: float = ANCHOR_QUANTILE) -> tuple[float, pd.Series]:
+                      anchor_quantile: float = ANCHOR_QUANTILE,
+                      min_anchor_rows: int = MIN_ANCHOR_ROWS) -> LabelErrorEstimate:
     """Estimated share of wrong labels, discounting the classes' natural overlap.
 
-    ``pred_probs`` are first temperature-scaled against the given labels
-    (:func:`calibrate_temperature`): an average of calibrated models is under-confident where
-    they agree, and the estimate reads probabilities as frequencies. Then, for each class k,
-    the rows whose probability of k is at or above its ``anchor_quantile`` stand in for rows
-    that truly are k (anchor points); the mean
-    probability there of each other class estimates how often a true k carries that label
-    (the noise transition matrix's row k). Where classes overlap, the models are unsure but
-    correct to be, so overlap lowers the probabilities away from the anchors and is not
-    counted. The estimate assumes a row's chance of a wrong label depends on its class, not on
-    how hard the row is: errors concentrated on ambiguous rows are undercounted.
+    For each class k, the rows with the highest out-of-fold probability of k (those at or
+    above its ``anchor_quantile``, at least ``min_anchor_rows``) stand in for rows that truly
+    are k (anchor points); the share of them whose given label is not k estimates how often a
+    true k carries another label. Where classes overlap the models are unsure, so overlapping
+    rows are rarely anchors and the overlap is mostly not counted; the count needs no
+    calibrated probabilities, and out-of-fold probabilities never saw the row's own label.
+    The estimate assumes a row's chance of a wrong label depends on its class, not on how hard
+    the row is: errors concentrated on ambiguous rows are undercounted.
 
     Parameters
     ----------
@@ -264,17 +276,19 @@ def label_error_rates(labels: np.ndarray, pred_probs: np.ndarray, classes: np.nd
 
     Returns
     -------
-    share : float in [0, 1], sum over classes of (given-label share) × (1 - T[k, k])
-    by_class : Series indexed by class, 1 - T[k, k]: the estimated share of the rows truly of
-        that class that carry another label
+    LabelErrorEstimate: ``share`` = sum over classes of (given-label share) × (class rate);
+    ``by_class`` indexed by class, the estimated share of the rows truly of that class that
+    carry another label.
     """
     codes = np.searchsorted(classes, labels)
-    pred_probs = calibrate_temperature(pred_probs, codes)
-    stays = np.empty(len(classes))
+    n_anchors = min(len(codes), max(int(np.ceil((1 - anchor_quantile) * len(codes))),
+                                    min_anchor_rows))
+    wrong = np.empty(len(classes))
     for k in range(len(classes)):
-        anchors = pred_probs[:, k] >= np.quantile(pred_probs[:, k], anchor_quantile)
-        stays[k] = pred_probs[anchors, k].mean()
-    wrong = np.clip(1.0 - stays, 0.0, 1.0)
+        anchors = np.argsort(-pred_probs[:, k], kind="stable")[:n_anchors]
+        wrong[k] = float((codes[anchors] != k).mean())
     prior = np.bincount(codes, minlength=len(classes)) / len(codes)
-    return float(prior @ wrong), pd.Series(wrong, index=classes, name="label_error_rate")
-
+    share = float(prior @ wrong)
+    half = 1.96 * float(np.sqrt(np.sum(prior**2 * wrong * (1 - wrong)) / n_anchors))
+    return LabelErrorEstimate(share=share, low=max(share - half, 0.0), high=min(share + half, 1.0),
+                              by_class=pd.Series(wrong, index=classes, name="label_error_rate"))

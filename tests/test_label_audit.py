@@ -97,8 +97,8 @@ def test_noise_matrix_and_rates(blobs, runs):
 @pytest.mark.parametrize("rate", [0.0, 0.1, 0.2])
 def test_the_label_error_estimate_discounts_overlap(rate):
     """Two unit-variance classes at -1 and +1 overlap (Bayes error 16%); with the noisy
-    labels' true posterior as the model, the estimate finds the planted share, not the
-    overlap, while the disputed share counts both."""
+    labels' true posterior as the model, the estimate finds the planted share (its interval
+    holds it), not the overlap, while the disputed share counts both."""
     rng = np.random.default_rng(0)
     truth = rng.integers(0, 2, 40_000)
     x = rng.normal(2.0 * truth - 1.0, 1.0)
@@ -107,9 +107,10 @@ def test_the_label_error_estimate_discounts_overlap(rate):
     given = np.where(rng.random(len(x)) < rate, 1 - truth, truth)
     classes = np.array(["a", "b"])
     pred_probs = np.column_stack([1 - noisy, noisy])
-    share, by_class = label_error_rates(classes[given], pred_probs, classes)
-    assert share == pytest.approx(rate, abs=0.02)
-    assert by_class.index.tolist() == ["a", "b"]
+    estimate = label_error_rates(classes[given], pred_probs, classes)
+    assert estimate.share == pytest.approx(rate, abs=0.02)
+    assert estimate.low < rate + 0.01 and estimate.high > rate - 0.01 and estimate.low >= 0
+    assert estimate.by_class.index.tolist() == ["a", "b"]
     disputed = noise_matrix(classes[given], pred_probs, classes)
     assert disputed.query("given_label != true_label")["share"].sum() > rate + 0.05
 

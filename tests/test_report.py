@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
+from helpers import ROOT
 
 from datacentric.headtohead import curve_note
-from datacentric.report import drift_phrases, render, review_preview, table_rows
+from datacentric.report import (
+    LABEL_ERROR_BENCHMARK,
+    drift_phrases,
+    render,
+    review_preview,
+    table_rows,
+)
 
 HOSTILE = "<script>alert('x')</script>"
 
@@ -27,7 +36,8 @@ def _context(sheet: pd.DataFrame) -> dict:
                        "splits": [{"name": "train", "expectations": 1, "failed_critical": 0,
                                    "failed_warning": 0, "rows_quarantined": 1}]},
         "audit": {"label_issues": 1, "label_issue_share": "1%", "disputed_share": "1%",
-                  "label_error_share": "1%",
+                  "label_error_share": "1%", "label_error_interval": "0% to 2%",
+                  "label_error_benchmark": HOSTILE,
                   "test_label_issues": 0, "vs_truth": None, "top_columns": columns,
                   "top_rows": rows, "other": [], "leaking": [HOSTILE], "top_leak": HOSTILE,
                   "model_balanced_accuracy": "0.8", "shared": 0,
@@ -71,3 +81,13 @@ def test_the_curve_note_speaks_only_when_curve_and_verdict_disagree():
     assert "point different ways" in curve_note(summary, disagreeing)
     assert "no data arm beats the reference" in curve_note(
         {**summary, "data_gain_real": False}, agreeing)
+
+
+def test_the_benchmark_sentence_matches_the_benchmark_results():
+    results = json.loads((ROOT / "bench/results/noise_estimate.json").read_text())["summary"]
+    parts = [f"{s['estimate']['ratio_min']:.1f} to {s['estimate']['ratio_max']:.1f} times "
+             f"(median {s['estimate']['ratio_median']:.1f})"
+             for s in (results["design"], results["held_out"])]
+    expected = (f"{parts[0]} on the tables it was designed on and {parts[1]} on real tables "
+                "kept back")
+    assert expected == LABEL_ERROR_BENCHMARK

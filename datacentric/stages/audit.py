@@ -158,15 +158,16 @@ def main(params_path: str = "params.yaml") -> None:
         issues[name] = issues[name].astype("boolean").fillna(False).astype(bool)
 
     matrix = noise_matrix(train[LABEL].to_numpy(), ensemble, classes)
-    error_share, error_rates = label_error_rates(train[LABEL].to_numpy(), ensemble, classes)
+    errors = label_error_rates(train[LABEL].to_numpy(), ensemble, classes)
     metrics = {
         "train": {"label_issues": int(train_table["is_label_issue"].sum()), **datalab_counts,
                   "disputed_label_share": disputed_share(matrix),
-                  "label_error_share": error_share},
+                  "label_error_share": errors.share, "label_error_share_low": errors.low,
+                  "label_error_share_high": errors.high},
         "test": {"label_issues": int(test_table["is_label_issue"].sum()),
                  "shared_with_train": int(test_issues["is_shared_issue"].sum())},
         "disputed_share_by_label": disputed_rates(matrix).round(6).to_dict(),
-        "label_error_rate_by_class": error_rates.round(6).to_dict(),
+        "label_error_rate_by_class": errors.by_class.round(6).to_dict(),
         "leaking_columns": int(leakage["leaks"].sum()),
         "model_balanced_accuracy": model,
     }

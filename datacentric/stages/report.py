@@ -16,6 +16,7 @@ from datacentric.io import read_input, read_json_input, write_text
 from datacentric.params import load_params, suite_name
 from datacentric.plots import cleaning_curve, forest, heatmap, per_seed, to_svg
 from datacentric.report import (
+    LABEL_ERROR_BENCHMARK,
     OTHER_ISSUES,
     drift_phrases,
     points,
@@ -77,6 +78,9 @@ def _audit(train_rows: int) -> dict:
         "label_issue_share": f"{audit['train']['label_issues'] / max(train_rows, 1):.1%}",
         "disputed_share": f"{audit['train']['disputed_label_share']:.1%}",
         "label_error_share": f"{audit['train']['label_error_share']:.1%}",
+        "label_error_interval": (f"{audit['train']['label_error_share_low']:.1%} to "
+                                 f"{audit['train']['label_error_share_high']:.1%}"),
+        "label_error_benchmark": LABEL_ERROR_BENCHMARK,
         "test_label_issues": audit["test"]["label_issues"],
         "vs_truth": {k: f"{v:.3f}" for k, v in truth.items()} if truth else None,
         "top_columns": columns, "top_rows": rows,
