@@ -192,6 +192,7 @@ class CompareParams(_Section):
     seeds: list[Annotated[int, Field(ge=0)]] = Field([0, 1, 2, 3, 4], min_length=1)
     metric: Literal["accuracy"] = "accuracy"
     tune_trials: int = Field(15, ge=1)
+    tune_workers: int = Field(1, ge=1)
     bootstrap: int = Field(2000, ge=100)
     alpha: float = Field(0.05, gt=0, lt=0.5)
     curve_sizes: list[Annotated[int, Field(ge=0)]] = Field([0, 100, 200, 400], min_length=2)

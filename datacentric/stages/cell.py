@@ -41,7 +41,8 @@ def fit_arm(model_arm: str, X: pd.DataFrame, y: np.ndarray, weights: np.ndarray 
     X = X.to_numpy(np.float32)
     if model_arm == "tuned":
         model, _ = tune_hgb(X, y, weights, categorical_features=mask,
-                            n_trials=params.compare.tune_trials, random_state=seed)
+                            n_trials=params.compare.tune_trials,
+                            workers=params.compare.tune_workers, random_state=seed)
         return model
     model = make_model(model_arm, params.train, random_state=seed, categorical_features=mask)
     return fit_model(model, X, y, sample_weight=weights)
