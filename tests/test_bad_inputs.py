@@ -242,6 +242,23 @@ def corrupted_model(w):
     model.write_bytes(b"PK\x03\x04 this is not a model")
 
 
+class _WritesMarker:
+    """Pickles as a call to ``open(marker, "w")``: loading it would create the marker."""
+
+    def __init__(self, marker: Path):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (str(self.marker), "w"))
+
+
+def pickled_model_file(w):
+    import pickle
+
+    payload = pickle.dumps({"state_dict": _WritesMarker(w / "code_ran")})
+    (w / "models/classifier/model.pt").write_bytes(payload)
+
+
 def corrupted_featurizer(w):
     (w / "models/featurizer.skops").write_bytes(b"\x00" * 64)
 
@@ -403,6 +420,8 @@ CASES = {
     "missing source file": Refused(missing_source, ("ingest",),
                                    "data/nowhere.csv: file not found"),
     "corrupted model file": Refused(corrupted_model, ("evaluate",), "models/classifier/model."),
+    "pickled model file": Refused(pickled_model_file, ("evaluate",),
+                                  "models/classifier/model.pt: not a model format"),
     "corrupted featurizer file": Refused(corrupted_featurizer, ("predict", SOURCE),
                                          "models/featurizer.skops: not a valid skops file"),
     "scoring file missing a column": Refused(
