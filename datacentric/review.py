@@ -6,6 +6,7 @@ import pandas as pd
 
 from datacentric.columns import LABEL, ROW_ID
 from datacentric.errors import DatacentricError
+from datacentric.label_audit import review_order
 
 DECISION_HELP = "keep | relabel:CLASS | drop"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -41,8 +42,7 @@ def review_sheet(issues: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
     flagged = issues[issues[flag_columns].any(axis=1)].copy()
     flagged["issues"] = flagged[flag_columns].apply(
         lambda r: ", ".join(c[3:-6] for c in flag_columns if r[c]), axis=1)
-    flagged = flagged.sort_values(["is_label_issue", "stability", "label_score"],
-                                  ascending=[False, False, True], kind="stable")
+    flagged = flagged.iloc[review_order(flagged)]
     head = flagged[[ROW_ID, "split", "issues", "label_score", "stability", "suggested_label"]]
     values = rows.rename(columns={LABEL: "given_label"})
     sheet = head.merge(values, on=ROW_ID, how="left")
