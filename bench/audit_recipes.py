@@ -22,10 +22,12 @@ Two passes, so that the expensive part runs once:
 
     python bench/audit_recipes.py fit [--tables ...]     # out-of-fold probabilities, cached
     python bench/audit_recipes.py score [--split design]  # recipes on the cache, JSON out
+    python bench/audit_recipes.py time                    # end to end, alone; adds to JSON
 
-``fit`` stores, per case, every member's out-of-fold probabilities (:data:`MEMBERS`) and their
-fit times in ``--cache``; ``score`` runs the audit (:func:`find_label_errors`) and the standard
-recipes on them, prints the tables and writes bench/results/audit.json.
+``fit`` stores, per case, the out-of-fold probabilities of each of ``--members`` (by default
+the shipped ``audit.models``) and their fit times in ``--cache``; ``score`` runs the standard
+recipes and the audit (:func:`audit_label_errors`, its first pass on the cached runs, later
+passes refitting) on them, prints the tables and writes bench/results/audit.json.
 """
 # ruff: noqa: I001  (datacentric must load before sklearn: it sets the OpenMP wait policy)
 
@@ -47,18 +49,18 @@ from sklearn.metrics import average_precision_score, precision_recall_fscore_sup
 
 from datacentric.columns import LABEL
 from datacentric.dataset import flip_labels, prepare_with_ids
-from datacentric.label_audit import find_label_errors, out_of_fold_pred_probs, review_order
+from datacentric.label_audit import audit_label_errors, out_of_fold_pred_probs, review_order
 from datacentric.params import AuditParams
 from datacentric.roles import TableRoles
 
 FOLDS = 5
-MEMBERS = ["hgb", "logreg", "et", "rf", "knn"]  # every model the audit may use, cached once
 NOISE = [(kind, rate) for kind in ("symmetric", "class_conditional", "instance_dependent")
          for rate in (0.1, 0.2)]
 SEEDS = [0, 1]
 LARGE_ROWS = 100_000  # above this, noise seed 0 only
 AMBIGUITY_SEED = 99  # fold seed of the clean-label model that decides which rows are hard
 AT = (50, 100, 200)
+TIMED_ROWS = 5_000  # the issue's bar on time holds from this size
 
 
 @dataclass(frozen=True)
@@ -124,8 +126,9 @@ def noisy_labels(clean: pd.DataFrame, roles: TableRoles, kind: str, rate: float,
     return flip_labels(clean[LABEL], rate=rate, model=kind, random_state=seed)
 
 
-def fit(tables: list[Table], cache: Path) -> None:
-    """Cache every member's out-of-fold probabilities and fit time for each case."""
+def fit(tables: list[Table], cache: Path, members: list[str]) -> None:
+    """Cache the out-of-fold probabilities and fit time of each of ``members`` for each
+    case."""
     cache.mkdir(parents=True, exist_ok=True)
     for table in tables:
         clean, roles = load(table)
@@ -144,13 +147,13 @@ def fit(tables: list[Table], cache: Path) -> None:
                 labels = noisy_labels(clean, roles, kind, rate, seed, clean_probs)
                 frame = clean.assign(**{LABEL: labels})
                 runs, seconds = {}, {}
-                for member in MEMBERS:
+                for member in members:
                     started = time.perf_counter()
                     runs[member] = out_of_fold_pred_probs(frame, roles, model=member,
                                                           n_splits=FOLDS, random_state=seed)
                     seconds[member] = time.perf_counter() - started
                 np.savez_compressed(
-                    path, classes=classes, labels=labels.to_numpy(),
+                    path, classes=classes.astype(str), labels=labels.to_numpy().astype(str),
                     truth=(labels != clean[LABEL]).to_numpy(),
                     seconds=json.dumps(seconds), **{f"run_{m}": p for m, p in runs.items()})
                 print(f"{table.name:10} {kind:18} {rate:.1f} seed {seed}: {len(clean)} rows, "
@@ -176,8 +179,10 @@ def standard(codes: np.ndarray, pred_probs: np.ndarray, truth: np.ndarray) -> di
     return scores(flags, order, score, truth)
 
 
-def score_case(case: np.lib.npyio.NpzFile, members: list[str], audit_params: AuditParams
-               ) -> tuple[list[dict], dict[str, float]]:
+def score_case(case: np.lib.npyio.NpzFile, frame: pd.DataFrame, roles: TableRoles, seed: int,
+               audit_params: AuditParams) -> tuple[list[dict], dict[str, float]]:
+    """Both standard recipes and the audit on one cached case; the audit's first pass reads
+    the cached runs, later passes refit (timed here)."""
     classes, labels, truth = case["classes"], case["labels"], case["truth"]
     seconds = json.loads(str(case["seconds"]))
     codes = np.searchsorted(classes, labels)
@@ -187,16 +192,22 @@ def score_case(case: np.lib.npyio.NpzFile, members: list[str], audit_params: Aud
         found.append({"recipe": f"standard_{name}",
                       **standard(codes, case[f"run_{name}"], truth)})
         seconds[f"standard_{name}"] = seconds[name] + time.perf_counter() - started
+    members = list(audit_params.models)
+
+    def fit_runs(excluded: np.ndarray | None) -> list[np.ndarray]:
+        if excluded is None:
+            return [case[f"run_{m}"] for m in members]
+        return [out_of_fold_pred_probs(frame, roles, model=m, n_splits=FOLDS, random_state=seed,
+                                       excluded=excluded) for m in members]
+
     started = time.perf_counter()
-    table, _ = find_label_errors(labels, [case[f"run_{m}"] for m in members], classes,
-                                 sharpness=audit_params.sharpness)
-    combine = time.perf_counter() - started
+    table, _ = audit_label_errors(labels, classes, fit_runs, passes=audit_params.passes)
+    audit_seconds = sum(seconds[m] for m in members) + time.perf_counter() - started
     flags = table["is_label_issue"].to_numpy()
     found.append({"recipe": "audit", **scores(flags, review_order(table), table[
         "label_score"].to_numpy(), truth)})
     timing = {"rows": len(labels), "standard_seconds": seconds["standard_hgb"]
-              + seconds["standard_logreg"],
-              "audit_seconds": sum(seconds[m] for m in members) + combine}
+              + seconds["standard_logreg"], "audit_seconds": audit_seconds}
     return found, timing
 
 
@@ -205,12 +216,16 @@ def score(tables: list[Table], cache: Path, out: Path) -> None:
     members = list(audit_params.models)
     rows, timings = [], []
     for table in tables:
+        clean, roles = load(table)
         for path in sorted(cache.glob(f"{table.name}-*.npz")):
             _, kind, rate, seed = path.stem.split("-")
             cell = {"table": table.name, "split": table.split, "noise": f"{kind[:4]}{rate}",
                     "seed": int(seed)}
-            with np.load(path) as case:
-                found, timing = score_case(case, members, audit_params)
+            with np.load(path, allow_pickle=True) as case:
+                frame = clean.assign(**{LABEL: case["labels"]})
+                found, timing = score_case(case, frame, roles, int(seed), audit_params)
+            print(f"{table.name:10} {cell['noise']:7} seed {seed}: F1 "
+                  + ", ".join(f"{f['recipe']} {f['f1']:.3f}" for f in found), flush=True)
             rows += [{**cell, **f} for f in found]
             timings.append({**cell, **timing})
     results = pd.DataFrame(rows)
@@ -255,21 +270,81 @@ def score(tables: list[Table], cache: Path, out: Path) -> None:
     out.write_text(json.dumps(report, indent=2) + "\n")
 
 
+def time_table(frame: pd.DataFrame, roles: TableRoles, audit_params: AuditParams,
+               repeats: int) -> dict[str, float]:
+    """Median seconds of both standard recipes and of the whole audit (every pass, fits
+    included) on ``frame``, interleaved ``repeats`` times after one untimed round (which pays
+    the process's first-call start-up)."""
+    labels = frame[LABEL].to_numpy()
+    classes = np.array(sorted(np.unique(labels)))
+    codes = np.searchsorted(classes, labels)
+
+    def standard_recipe(model: str) -> None:
+        probs = out_of_fold_pred_probs(frame, roles, model=model, n_splits=FOLDS, random_state=0)
+        find_label_issues(labels=codes, pred_probs=probs)
+
+    def fit_runs(excluded: np.ndarray | None) -> list[np.ndarray]:
+        return [out_of_fold_pred_probs(frame, roles, model=m, n_splits=audit_params.folds,
+                                       random_state=0, excluded=excluded)
+                for m in audit_params.models]
+
+    recipes = {"standard_hgb": lambda: standard_recipe("hgb"),
+               "standard_logreg": lambda: standard_recipe("logreg"),
+               "audit": lambda: audit_label_errors(labels, classes, fit_runs,
+                                                   passes=audit_params.passes)}
+    seconds = {name: [] for name in recipes}
+    for round_ in range(repeats + 1):
+        for name, recipe in recipes.items():
+            started = time.perf_counter()
+            recipe()
+            if round_:
+                seconds[name].append(time.perf_counter() - started)
+    median = {name: float(np.median(s)) for name, s in seconds.items()}
+    return {**median, "ratio": median["audit"] / (median["standard_hgb"]
+                                                  + median["standard_logreg"])}
+
+
+def time_recipes(tables: list[Table], audit_params: AuditParams, repeats: int) -> list[dict]:
+    """:func:`time_table` on each table of ``TIMED_ROWS`` rows or more, symmetric 10% noise,
+    seed 0."""
+    timed = []
+    for table in tables:
+        clean, roles = load(table)
+        if len(clean) < TIMED_ROWS:
+            continue
+        frame = clean.assign(**{LABEL: flip_labels(clean[LABEL], rate=0.1, model="symmetric",
+                                                   random_state=0)})
+        timed.append({"table": table.name, "rows": len(frame),
+                      **time_table(frame, roles, audit_params, repeats)})
+        print(f"{table.name:10} {len(frame)} rows: " + ", ".join(
+            f"{k} {v:.2f}" for k, v in timed[-1].items() if k not in ("table", "rows")),
+            flush=True)
+    return timed
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("step", choices=["fit", "score"])
+    parser.add_argument("step", choices=["fit", "score", "time"])
     parser.add_argument("--tables", nargs="+", default=[t.name for t in TABLES])
     parser.add_argument("--split", choices=["design", "held_out"], default=None,
                         help="only the tables of this split")
     parser.add_argument("--cache", type=Path, default=Path("bench/.cache/audit"))
+    parser.add_argument("--members", nargs="+", default=list(AuditParams().models),
+                        help="models whose runs fit caches (default: the shipped audit.models)")
     parser.add_argument("--out", type=Path, default=Path("bench/results/audit.json"))
+    parser.add_argument("--repeats", type=int, default=2, help="timed rounds of `time`")
     args = parser.parse_args()
     tables = [t for t in TABLES if t.name in args.tables
               and (args.split is None or t.split == args.split)]
     if args.step == "fit":
-        fit(tables, args.cache)
-    else:
+        fit(tables, args.cache, args.members)
+    elif args.step == "score":
         score(tables, args.cache, args.out)
+    else:
+        timed = time_recipes(tables, AuditParams(), args.repeats)
+        report = json.loads(args.out.read_text())
+        report["time_end_to_end"] = timed
+        args.out.write_text(json.dumps(report, indent=2) + "\n")
 
 
 if __name__ == "__main__":

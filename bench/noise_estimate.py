@@ -29,11 +29,12 @@ from datacentric.columns import LABEL
 from datacentric.dataset import flip_labels, prepare_with_ids
 from datacentric.label_audit import (
     disputed_share,
-    find_label_errors,
+    audit_label_errors,
     label_error_rates,
     noise_matrix,
     out_of_fold_pred_probs,
 )
+from datacentric.params import AuditParams
 from datacentric.roles import TableRoles
 from datacentric.synthetic import make_table
 from sklearn import datasets
@@ -75,13 +76,18 @@ def summarise(noisy: pd.DataFrame) -> dict[str, dict[str, float]]:
     return found
 
 
-def figures(frame: pd.DataFrame, roles, classes: np.ndarray, models: list[str], *,
+def figures(frame: pd.DataFrame, roles, classes: np.ndarray, audit: AuditParams, *,
             seed: int) -> dict[str, float]:
-    """The disputed share and the overlap-discounted estimate, from the audit's ensemble."""
+    """The disputed share and the overlap-discounted estimate, from the audit's ensemble
+    (every pass of ``audit``, as the audit stage runs it)."""
     labels = frame[LABEL].to_numpy()
-    runs = [out_of_fold_pred_probs(frame, roles, model=m, n_splits=5, random_state=seed)
-            for m in models]
-    _, ensemble = find_label_errors(labels, runs, classes)
+
+    def fit_runs(excluded: np.ndarray | None) -> list[np.ndarray]:
+        return [out_of_fold_pred_probs(frame, roles, model=m, n_splits=audit.folds,
+                                       random_state=seed, excluded=excluded)
+                for m in audit.models]
+
+    _, ensemble = audit_label_errors(labels, classes, fit_runs, passes=audit.passes)
     estimate = label_error_rates(labels, ensemble, classes)
     return {"disputed": disputed_share(noise_matrix(labels, ensemble, classes)),
             "estimate": estimate.share, "estimate_low": estimate.low,
@@ -90,13 +96,13 @@ def figures(frame: pd.DataFrame, roles, classes: np.ndarray, models: list[str], 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--models", default="hgb,logreg,et,rf,knn")
+    parser.add_argument("--models", default=",".join(AuditParams().models))
     parser.add_argument("--datasets", default="credit_data,breast_cancer,wine,digits,synthetic,"
                                                + ",".join(HELD_OUT))
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--out", default="bench/results/noise_estimate.json")
     args = parser.parse_args()
-    models = args.models.split(",")
+    audit = AuditParams(models=args.models.split(","))
 
     rows = []
     for dataset in args.datasets.split(","):
@@ -109,7 +115,7 @@ def main() -> None:
                 planted = float((frame[LABEL] != clean[LABEL]).mean())
                 row = {"dataset": dataset, "held_out": dataset in HELD_OUT,
                        "noise": f"{model[:3]}{int(rate * 100)}", "seed": seed, "planted": planted,
-                       **figures(frame, roles, classes, models, seed=seed)}
+                       **figures(frame, roles, classes, audit, seed=seed)}
                 rows.append(row)
                 print(f"{dataset:14} {row['noise']:6} seed {seed}: planted {planted:.3f}  "
                       f"disputed {row['disputed']:.3f}  estimate {row['estimate']:.3f}",
@@ -136,7 +142,8 @@ def main() -> None:
                   f"{s['share_within']:.0%} of runs{held}")
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps({
-        "models": models, "seeds": args.seeds, "within": WITHIN, "summary": summary,
+        "models": list(audit.models), "passes": audit.passes, "seeds": args.seeds,
+        "within": WITHIN, "summary": summary,
         "no_noise": floor.reset_index().to_dict("records"),
         "by_cell": cells.reset_index().to_dict("records"),
         "runs": results.to_dict("records")}, indent=2) + "\n")

@@ -1,10 +1,11 @@
-"""Label-error detection: out-of-fold probabilities from several diverse models, combined
-into one calibrated, loss-weighted ensemble that cleanlab reads.
+"""Label-error detection: out-of-fold probabilities from several models, stacked into one
+calibrated ensemble, ranked, and cut at a count chosen per table.
 
-Each (model × repeat) run is temperature-calibrated, runs that fit the given labels better
-weigh more, and ``cleanlab.filter.find_label_issues`` flags rows on the ensemble. The share
-of runs that flag a row on their own is its ``stability``, so the review sheet can put
-consensus flags first. Featurization is fitted inside every fold.
+Each (model × repeat) run is temperature-calibrated and the runs are averaged with the convex
+weights that fit the given labels best, so the table decides which models to trust. A second
+pass refits every model without the rows the first flagged. The share of runs that flag a row
+on their own is its ``stability``, so the review sheet can put consensus flags first.
+Featurization is fitted inside every fold.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import pandas as pd
 from cleanlab.count import estimate_joint
 from cleanlab.filter import find_label_issues
 from cleanlab.rank import get_label_quality_scores
-from scipy.optimize import minimize_scalar
+from scipy.optimize import minimize, minimize_scalar
 from sklearn.base import ClassifierMixin
 from sklearn.ensemble import (
     ExtraTreesClassifier,
@@ -122,12 +123,13 @@ def check_classes(labels: pd.Series) -> np.ndarray:
 def out_of_fold_pred_probs(frame: pd.DataFrame, roles: TableRoles, *, model: str,
                            n_splits: int, random_state: int,
                            options: FeatureOptions = DEFAULT_FEATURES,
-                           tree_sample_rows: int = 100_000, exact_search_rows: int = 20_000
-                           ) -> np.ndarray:
+                           tree_sample_rows: int = 100_000, exact_search_rows: int = 20_000,
+                           excluded: np.ndarray | None = None) -> np.ndarray:
     """Out-of-fold predicted probabilities, shape (N, K), columns in sorted class order.
 
     Each fold fits the featurizer and the model ``model`` (a key of :data:`AUDIT_MODELS`,
-    :func:`sized` for the fold) on the other folds only.
+    :func:`sized` for the fold) on the other folds only, leaving out the rows where the
+    boolean mask ``excluded`` (N,) is set; every row is predicted.
     """
     classes = check_classes(frame[LABEL])
     require_finite(frame, roles, what="audited rows", advice=SUITE_ADVICE)
@@ -139,6 +141,8 @@ def out_of_fold_pred_probs(frame: pd.DataFrame, roles: TableRoles, *, model: str
         warnings.simplefilter("ignore", UserWarning)
         splits = list(folds.split(frame, labels))
     for fit_idx, held_idx in splits:
+        if excluded is not None:
+            fit_idx = fit_idx[~excluded[fit_idx]]
         pipeline = audit_pipeline(
             model, roles, n_rows=len(fit_idx), random_state=random_state, options=options,
             tree_sample_rows=tree_sample_rows, exact_search_rows=exact_search_rows)
@@ -167,24 +171,70 @@ def calibrate_temperature(pred_probs: np.ndarray, codes: np.ndarray) -> np.ndarr
     return scaled(minimize_scalar(loss, bounds=(0.05, 20.0), method="bounded").x)
 
 
-def weighted_ensemble(runs: list[np.ndarray], codes: np.ndarray, *, sharpness: float
-                      ) -> tuple[np.ndarray, np.ndarray]:
-    """Calibrate each run, then average with weights ``exp(-sharpness * (loss - best loss))``.
+def stacked_ensemble(runs: list[np.ndarray], codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Calibrate each run, then average them with the convex weights that minimise the log
+    loss of the average against ``codes`` (the given labels, which the out-of-fold runs never
+    saw for their own rows).
 
-    Returns the ensemble probabilities (N, K) and the weights (one per run, summing to 1).
-    ``sharpness=0`` is the plain mean; larger values favour the runs whose out-of-fold
-    probabilities fit the given labels best.
+    Returns the ensemble probabilities (N, K) and the weights (one per run, summing to 1). The
+    ensemble's log loss is at most that of the best calibrated run, which is one of the
+    candidates (all weight on it).
     """
     calibrated = np.array([calibrate_temperature(p, codes) for p in runs])
-    losses = -np.log(np.clip(calibrated[:, np.arange(len(codes)), codes], 1e-12, 1.0)).mean(axis=1)
-    weights = np.exp(-sharpness * (losses - losses.min()))
-    weights /= weights.sum()
+    given = np.clip(calibrated[:, np.arange(len(codes)), codes], 1e-12, 1.0)  # (runs, N)
+
+    def weights_of(z: np.ndarray) -> np.ndarray:
+        w = np.exp(z - z.max())
+        return w / w.sum()
+
+    def loss(z: np.ndarray) -> float:
+        return -float(np.mean(np.log(np.clip(weights_of(z) @ given, 1e-12, 1.0))))
+
+    best = np.zeros(len(runs))
+    best[int(np.argmax(np.log(given).mean(axis=1)))] = 10.0  # start at the best single run
+    weights = weights_of(minimize(loss, best, method="Powell").x if len(runs) > 1 else best)
     return np.tensordot(weights, calibrated, axes=1), weights
 
 
-def find_label_errors(labels: np.ndarray, runs: list[np.ndarray], classes: np.ndarray, *,
-                      sharpness: float = 10.0) -> tuple[pd.DataFrame, np.ndarray]:
+def error_probabilities(codes: np.ndarray, pred_probs: np.ndarray, transition: np.ndarray
+                        ) -> np.ndarray:
+    """P(the given label is wrong | the row), shape (N,), under class-conditional noise.
+
+    ``transition`` (K, K) holds P(given label j | true class k) in row k (as
+    :func:`anchor_label_shares` estimates it); ``pred_probs`` (N, K) the probabilities of the
+    given labels. The clean posterior q solves ``q @ transition = pred_probs`` row by row
+    (clipped to the simplex), and the given label is right with probability
+    ``transition[y, y] * q[y] / (q @ transition)[y]``.
+    """
+    rows = np.arange(len(codes))
+    clean = np.clip(pred_probs @ np.linalg.pinv(transition), 0.0, None)
+    clean /= np.clip(clean.sum(axis=1, keepdims=True), 1e-12, None)
+    right = transition[codes, codes] * clean[rows, codes] / np.clip(
+        (clean @ transition)[rows, codes], 1e-12, None)
+    return 1.0 - np.clip(right, 0.0, 1.0)
+
+
+def flag_count(order: np.ndarray, error_probability: np.ndarray, cleanlab_count: int) -> int:
+    """How many rows of ``order`` (positions, most suspect first) to flag.
+
+    Two counts bracket the number of wrong labels: cleanlab's confident joint counts the
+    classes' natural overlap as errors too, while the count that maximises the expected F1
+    under ``error_probability`` (class-conditional noise, estimated at anchor rows) misses
+    errors that fall on hard rows, where anchors never are. Their geometric mean keeps the
+    ratio to either within its square root.
+    """
+    expected_hits = np.cumsum(error_probability[order])
+    flagged = np.arange(1, len(order) + 1)
+    best_f1_count = int(np.argmax(2 * expected_hits / (flagged + error_probability.sum()))) + 1
+    return int(round(np.sqrt(cleanlab_count * best_f1_count)))
+
+
+def find_label_errors(labels: np.ndarray, runs: list[np.ndarray], classes: np.ndarray
+                      ) -> tuple[pd.DataFrame, np.ndarray]:
     """Flag label errors from several runs of out-of-fold probabilities.
+
+    The runs are combined by :func:`stacked_ensemble`; rows are ranked by the ensemble's
+    probability of their given label and the first :func:`flag_count` of them are flagged.
 
     Parameters
     ----------
@@ -194,23 +244,46 @@ def find_label_errors(labels: np.ndarray, runs: list[np.ndarray], classes: np.nd
 
     Returns
     -------
-    table : DataFrame with ``is_label_issue`` (``cleanlab.filter.find_label_issues`` on the
-        :func:`weighted_ensemble`), ``label_score`` (its self-confidence, 0–1, lower is
-        worse), ``stability`` (share of runs that flag the row on their own),
+    table : DataFrame with ``is_label_issue``, ``label_score`` (the ensemble's probability of
+        the given label, 0–1, lower is worse), ``stability`` (share of runs that
+        ``cleanlab.filter.find_label_issues`` flags the row in on their own),
         ``suggested_label`` and ``suggested_confidence`` (ensemble argmax).
-    ensemble : array of shape (N, K), the weighted ensemble's probabilities.
+    ensemble : array of shape (N, K), the stacked ensemble's probabilities.
     """
     codes = np.searchsorted(classes, labels)
-    ensemble, _ = weighted_ensemble(runs, codes, sharpness=sharpness)
+    ensemble, _ = stacked_ensemble(runs, codes)
+    label_score = get_label_quality_scores(labels=codes, pred_probs=ensemble,
+                                           method="self_confidence")
+    order = np.argsort(label_score, kind="stable")
+    errors = error_probabilities(codes, ensemble, anchor_label_shares(codes, ensemble,
+                                                                      len(classes)))
+    count = flag_count(order, errors, int(find_label_issues(labels=codes, pred_probs=ensemble,
+                                                            n_jobs=1).sum()))
+    is_label_issue = np.zeros(len(codes), dtype=bool)
+    is_label_issue[order[:count]] = True
     flags = np.array([find_label_issues(labels=codes, pred_probs=p, n_jobs=1) for p in runs])
     table = pd.DataFrame({
-        "is_label_issue": find_label_issues(labels=codes, pred_probs=ensemble, n_jobs=1),
-        "label_score": get_label_quality_scores(labels=codes, pred_probs=ensemble,
-                                                method="self_confidence"),
+        "is_label_issue": is_label_issue,
+        "label_score": label_score,
         "stability": flags.mean(axis=0),
         "suggested_label": classes[ensemble.argmax(axis=1)],
         "suggested_confidence": ensemble.max(axis=1),
     })
+    return table, ensemble
+
+
+def audit_label_errors(labels: np.ndarray, classes: np.ndarray,
+                       fit_runs: Callable[[np.ndarray | None], list[np.ndarray]], *,
+                       passes: int) -> tuple[pd.DataFrame, np.ndarray]:
+    """:func:`find_label_errors` over ``passes`` passes: each pass after the first refits the
+    models without the rows the pass before flagged, so that the rows a model learns from
+    are cleaner (every row is still scored out of fold). ``fit_runs(excluded)`` returns the
+    runs, fitting on no row where the boolean mask ``excluded`` (N,) is set (None: all rows).
+    """
+    excluded = None
+    for _ in range(passes):
+        table, ensemble = find_label_errors(labels, fit_runs(excluded), classes)
+        excluded = table["is_label_issue"].to_numpy()
     return table, ensemble
 
 
@@ -248,6 +321,27 @@ def disputed_rates(matrix: pd.DataFrame) -> pd.Series:
 
 ANCHOR_QUANTILE = 0.97  # Patrini et al. (2017): the 97th percentile, robust where the max is not
 MIN_ANCHOR_ROWS = 50  # per class, so that a small table's estimate is not a handful of rows
+
+
+def anchor_rows(n_rows: int, anchor_quantile: float, min_anchor_rows: int) -> int:
+    """Anchor rows per class: those at or above ``anchor_quantile``, at least
+    ``min_anchor_rows``, at most all rows."""
+    return min(n_rows, max(int(np.ceil((1 - anchor_quantile) * n_rows)), min_anchor_rows))
+
+
+def anchor_label_shares(codes: np.ndarray, pred_probs: np.ndarray, n_classes: int, *,
+                        anchor_quantile: float = ANCHOR_QUANTILE,
+                        min_anchor_rows: int = MIN_ANCHOR_ROWS) -> np.ndarray:
+    """Shape (K, K): row k holds the shares of the given labels (``codes``) among class k's
+    anchor rows, the :func:`anchor_rows` with the highest out-of-fold probability of k. Rows
+    the models are surest are k stand in for rows that truly are k, so row k estimates
+    P(given label | true class k)."""
+    n_anchors = anchor_rows(len(codes), anchor_quantile, min_anchor_rows)
+    shares = np.empty((n_classes, n_classes))
+    for k in range(n_classes):
+        anchors = np.argpartition(-pred_probs[:, k], n_anchors - 1)[:n_anchors]
+        shares[k] = np.bincount(codes[anchors], minlength=n_classes) / n_anchors
+    return shares
 
 
 @dataclass(frozen=True)
@@ -288,12 +382,10 @@ def label_error_rates(labels: np.ndarray, pred_probs: np.ndarray, classes: np.nd
     carry another label.
     """
     codes = np.searchsorted(classes, labels)
-    n_anchors = min(len(codes), max(int(np.ceil((1 - anchor_quantile) * len(codes))),
-                                    min_anchor_rows))
-    wrong = np.empty(len(classes))
-    for k in range(len(classes)):
-        anchors = np.argsort(-pred_probs[:, k], kind="stable")[:n_anchors]
-        wrong[k] = float((codes[anchors] != k).mean())
+    shares = anchor_label_shares(codes, pred_probs, len(classes), anchor_quantile=anchor_quantile,
+                                 min_anchor_rows=min_anchor_rows)
+    wrong = 1.0 - np.diag(shares)
+    n_anchors = anchor_rows(len(codes), anchor_quantile, min_anchor_rows)
     prior = np.bincount(codes, minlength=len(classes)) / len(codes)
     share = float(prior @ wrong)
     half = 1.96 * float(np.sqrt(np.sum(prior**2 * wrong * (1 - wrong)) / n_anchors))

@@ -110,10 +110,10 @@ AuditModel = Literal["hgb", "logreg", "knn", "rf", "et", "svc", "mlp"]
 
 
 class AuditParams(_Section):
-    models: list[AuditModel] = Field(["hgb", "logreg", "et", "rf", "knn"], min_length=1)
+    models: list[AuditModel] = Field(["hgb", "logreg"], min_length=1)
     folds: int = Field(5, ge=2)
     repeats: int = Field(1, ge=1)
-    sharpness: float = Field(10.0, ge=0)
+    passes: int = Field(3, ge=1)
     leakage_margin: float = Field(0.01, ge=0, lt=0.5)
     acknowledged_leaks: list[str] = []
     shared_distance_fraction: float = Field(0.05, ge=0)

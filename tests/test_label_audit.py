@@ -18,13 +18,16 @@ from datacentric.data_checks import (
 from datacentric.dataset import assign_row_ids
 from datacentric.errors import DatacentricError
 from datacentric.label_audit import (
+    audit_label_errors,
     check_classes,
     disputed_rates,
+    error_probabilities,
     find_label_errors,
+    flag_count,
     label_error_rates,
     noise_matrix,
     out_of_fold_pred_probs,
-    weighted_ensemble,
+    stacked_ensemble,
 )
 from datacentric.review import neutralise_formulas, review_sheet
 
@@ -65,17 +68,80 @@ def test_obvious_flips_are_found_first(blobs, runs):
     assert table["label_score"].between(0, 1).all() and table["stability"].between(0, 1).all()
 
 
-def test_ensemble_favours_the_runs_that_fit_the_labels():
+def test_the_stacked_ensemble_trusts_the_runs_that_fit_the_labels():
     rng = np.random.default_rng(0)
     codes = rng.integers(0, 3, 500)
     informative = np.full((500, 3), 0.05)
     informative[np.arange(500), codes] = 0.9
     noise = rng.dirichlet(np.ones(3), 500)
-    ensemble, weights = weighted_ensemble([informative, noise], codes, sharpness=10.0)
-    assert weights[0] > 0.99 and np.isclose(weights.sum(), 1)
+    ensemble, weights = stacked_ensemble([noise, informative], codes)
+    assert weights[1] > 0.99 and np.isclose(weights.sum(), 1)
     assert np.allclose(ensemble.sum(axis=1), 1)
-    _, plain = weighted_ensemble([informative, noise], codes, sharpness=0.0)
-    assert np.allclose(plain, [0.5, 0.5])
+
+
+def test_the_stacked_ensemble_is_no_worse_than_its_best_run():
+    """Two runs that are each right on a different half: the mix fits better than either."""
+    rng = np.random.default_rng(1)
+    codes = rng.integers(0, 2, 1000)
+    halves = [np.arange(1000) < 500, np.arange(1000) >= 500]
+    runs = []
+    for sure in halves:
+        p_given = np.where(sure, 0.9, rng.uniform(0.3, 0.7, 1000))
+        run = np.empty((1000, 2))
+        run[np.arange(1000), codes] = p_given
+        run[np.arange(1000), 1 - codes] = 1 - p_given
+        runs.append(run)
+
+    def log_loss(probs: np.ndarray) -> float:
+        return -float(np.mean(np.log(probs[np.arange(1000), codes])))
+
+    ensemble, weights = stacked_ensemble(runs, codes)
+    assert 0.2 < weights[0] < 0.8
+    assert log_loss(ensemble) < min(log_loss(r) for r in runs)
+
+
+def test_error_probabilities_under_known_noise():
+    """A row surely of class 0 under 20% symmetric noise: labelled 0 it is right, labelled 1
+    it is wrong; a row the model cannot place keeps its label with the noise-free odds."""
+    transition = np.array([[0.8, 0.2], [0.2, 0.8]])
+    pred_probs = np.array([[0.8, 0.2], [0.8, 0.2], [0.5, 0.5]])
+    errors = error_probabilities(np.array([0, 1, 0]), pred_probs, transition)
+    np.testing.assert_allclose(errors, [0.0, 1.0, 0.2], atol=1e-9)
+    assert error_probabilities(np.array([1]), np.array([[0.3, 0.7]]), np.eye(2))[0] == 0.0
+
+
+def test_flag_count_is_the_geometric_mean_of_its_two_counts():
+    # expected F1 peaks at the 4 rows that are surely wrong
+    errors = np.array([1.0, 1.0, 1.0, 1.0] + [0.0] * 96)
+    order = np.arange(100)
+    assert flag_count(order, errors, cleanlab_count=16) == 8
+    assert flag_count(order, errors, cleanlab_count=4) == 4
+    assert flag_count(order, errors, cleanlab_count=0) == 0
+
+
+def test_later_passes_refit_without_the_rows_flagged(blobs, runs):
+    classes = np.array(["no", "yes"])
+    seen = []
+
+    def fit_runs(excluded):
+        seen.append(excluded)
+        return runs
+
+    table, _ = audit_label_errors(blobs[LABEL].to_numpy(), classes, fit_runs, passes=3)
+    assert seen[0] is None and len(seen) == 3
+    assert set(np.flatnonzero(seen[1])) >= set(FLIPPED)
+    np.testing.assert_array_equal(seen[2], table["is_label_issue"].to_numpy())
+
+
+def test_excluded_rows_are_predicted_but_never_fitted(blobs):
+    roles = roles_of(blobs)
+    yes = (blobs[LABEL] == "yes").to_numpy()
+    excluded = yes & (np.cumsum(yes) > 10)  # all but ten "yes" rows
+    full = out_of_fold_pred_probs(blobs, roles, model="logreg", n_splits=5, random_state=0)
+    thinned = out_of_fold_pred_probs(blobs, roles, model="logreg", n_splits=5, random_state=0,
+                                     excluded=excluded)
+    assert thinned.shape == full.shape and np.isfinite(thinned).all()
+    assert thinned[:, 1].mean() < full[:, 1].mean() - 0.05
 
 
 def test_probabilities_are_out_of_fold(blobs, runs):

@@ -30,6 +30,7 @@ from datacentric.errors import DatacentricError
 from datacentric.features import FeatureOptions, build_featurizer
 from datacentric.io import read_input, read_json_input, write_csv, write_json, write_parquet
 from datacentric.label_audit import (
+    audit_label_errors,
     audit_pipeline,
     check_classes,
     disputed_rates,
@@ -46,16 +47,20 @@ from datacentric.review import review_sheet
 from datacentric.roles import TableRoles
 
 
-def _test_runs(train: pd.DataFrame, test: pd.DataFrame, roles: TableRoles, params: AuditParams,
-               seed: int, options: FeatureOptions) -> list[np.ndarray]:
-    """Each audit model fitted on all training rows, predicting the test rows."""
+def _test_runs(train: pd.DataFrame, test: pd.DataFrame, roles: TableRoles, classes: np.ndarray,
+               params: AuditParams, seed: int, options: FeatureOptions) -> list[np.ndarray]:
+    """Each audit model fitted on the training rows ``train``, predicting the test rows; shape
+    (N test, K) in ``classes`` order, 0 for a class ``train`` lacks."""
     runs = []
     for name in params.models:
         pipeline = fit_model(audit_pipeline(
             name, roles, n_rows=len(train), random_state=seed, options=options,
             tree_sample_rows=params.tree_sample_rows,
             exact_search_rows=params.exact_search_rows), train, train[LABEL])
-        runs.append(repeatable_predict_proba(pipeline, test))
+        probs = np.zeros((len(test), len(classes)))
+        probs[:, np.searchsorted(classes, pipeline.classes_)] = repeatable_predict_proba(
+            pipeline, test)
+        runs.append(probs)
     return runs
 
 
@@ -72,13 +77,17 @@ def _train_labels(train: pd.DataFrame, roles: TableRoles, audit: AuditParams, se
     """The label table of the training rows (out of fold), the ensemble's out-of-fold
     probabilities and the classes."""
     classes = check_classes(train[LABEL])
-    runs = [out_of_fold_pred_probs(train, roles, model=name, n_splits=audit.folds,
-                                   random_state=seed + repeat, options=options,
-                                   tree_sample_rows=audit.tree_sample_rows,
-                                   exact_search_rows=audit.exact_search_rows)
-            for repeat in range(audit.repeats) for name in audit.models]
-    train_table, ensemble = find_label_errors(train[LABEL].to_numpy(), runs, classes,
-                                              sharpness=audit.sharpness)
+
+    def fit_runs(excluded: np.ndarray | None) -> list[np.ndarray]:
+        return [out_of_fold_pred_probs(train, roles, model=name, n_splits=audit.folds,
+                                       random_state=seed + repeat, options=options,
+                                       tree_sample_rows=audit.tree_sample_rows,
+                                       exact_search_rows=audit.exact_search_rows,
+                                       excluded=excluded)
+                for repeat in range(audit.repeats) for name in audit.models]
+
+    train_table, ensemble = audit_label_errors(train[LABEL].to_numpy(), classes, fit_runs,
+                                               passes=audit.passes)
     return train_table, ensemble, classes
 
 
@@ -142,9 +151,12 @@ def main(params_path: str = "params.yaml") -> None:
     # a leak stops the pipeline before any further model trains on it
     model = float(balanced_accuracy_score(train[LABEL], classes[ensemble.argmax(axis=1)]))
     leakage = _leakage(train, roles, model, len(classes), audit, seed)
+    # after a first pass, the test-side models learn from the training rows not flagged
+    learn_from = train[~train_table["is_label_issue"].to_numpy()] if audit.passes > 1 else train
     test_table, _ = find_label_errors(test[LABEL].to_numpy(),
-                                      _test_runs(train, test, roles, audit, seed, options),
-                                      classes, sharpness=audit.sharpness)
+                                      _test_runs(learn_from, test, roles, classes, audit, seed,
+                                                 options),
+                                      classes)
     datalab, datalab_counts, shared = _data_checks(train, test, roles, ensemble, audit, seed,
                                                    options)
 
