@@ -19,8 +19,8 @@ OTHER_ISSUES = {
 
 # bench/results/noise_estimate.json: the label-error estimate against the share flipped on
 # purpose (tests/test_report.py keeps the two in step)
-LABEL_ERROR_BENCHMARK = ("0.7 to 2.1 times the share flipped (median 1.2) on the tables it "
-                         "was designed on, and 0.9 to 2.7 times (median 1.3) on real tables "
+LABEL_ERROR_BENCHMARK = ("0.5 to 1.8 times the share flipped (median 1.1) on the tables it "
+                         "was designed on, and 0.7 to 2.4 times (median 1.2) on real tables "
                          "kept back")
 
 
