@@ -2,9 +2,9 @@
 calibrated ensemble, ranked, and cut at a count chosen per table.
 
 Each (model × repeat) run is temperature-calibrated and the runs are averaged with the convex
-weights that fit the given labels best, so the table decides which models to trust. A second
-pass refits every model without the rows the first flagged. The share of runs that flag a row
-on their own is its ``stability``, so the review sheet can put consensus flags first.
+weights that fit the given labels best, so the table decides which models to trust. Each later
+pass refits every model without the rows the pass before flagged. The share of runs that flag
+a row on their own is its ``stability``, so the review sheet can put consensus flags first.
 Featurization is fitted inside every fold.
 """
 
@@ -220,8 +220,8 @@ def flag_count(order: np.ndarray, error_probability: np.ndarray, cleanlab_count:
     Two counts bracket the number of wrong labels: cleanlab's confident joint counts the
     classes' natural overlap as errors too, while the count that maximises the expected F1
     under ``error_probability`` (class-conditional noise, estimated at anchor rows) misses
-    errors that fall on hard rows, where anchors never are. Their geometric mean keeps the
-    ratio to either within its square root.
+    errors that fall on hard rows, where anchors never are. Their geometric mean is off from
+    either by at most the square root of the ratio between them.
     """
     expected_hits = np.cumsum(error_probability[order])
     flagged = np.arange(1, len(order) + 1)
