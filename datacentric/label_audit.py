@@ -120,6 +120,15 @@ def check_classes(labels: pd.Series) -> np.ndarray:
     return np.array(sorted(counts.index))
 
 
+def fitting_rows(labels: np.ndarray, excluded: np.ndarray) -> np.ndarray:
+    """Boolean mask, shape (N,), of the rows a model fits on: those not ``excluded``, except
+    that a class whose every row is excluded keeps them all (no model learns a class from no
+    rows, and logistic regression refuses a single class)."""
+    keep = ~excluded
+    vanished = np.setdiff1d(np.unique(labels), np.unique(labels[keep]))
+    return keep | np.isin(labels, vanished)
+
+
 def out_of_fold_pred_probs(frame: pd.DataFrame, roles: TableRoles, *, model: str,
                            n_splits: int, random_state: int,
                            options: FeatureOptions = DEFAULT_FEATURES,
@@ -129,7 +138,7 @@ def out_of_fold_pred_probs(frame: pd.DataFrame, roles: TableRoles, *, model: str
 
     Each fold fits the featurizer and the model ``model`` (a key of :data:`AUDIT_MODELS`,
     :func:`sized` for the fold) on the other folds only, leaving out the rows where the
-    boolean mask ``excluded`` (N,) is set; every row is predicted.
+    boolean mask ``excluded`` (N,) is set (:func:`fitting_rows`); every row is predicted.
     """
     classes = check_classes(frame[LABEL])
     require_finite(frame, roles, what="audited rows", advice=SUITE_ADVICE)
@@ -142,7 +151,7 @@ def out_of_fold_pred_probs(frame: pd.DataFrame, roles: TableRoles, *, model: str
         splits = list(folds.split(frame, labels))
     for fit_idx, held_idx in splits:
         if excluded is not None:
-            fit_idx = fit_idx[~excluded[fit_idx]]
+            fit_idx = fit_idx[fitting_rows(labels[fit_idx], excluded[fit_idx])]
         pipeline = audit_pipeline(
             model, roles, n_rows=len(fit_idx), random_state=random_state, options=options,
             tree_sample_rows=tree_sample_rows, exact_search_rows=exact_search_rows)

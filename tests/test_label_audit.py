@@ -23,6 +23,7 @@ from datacentric.label_audit import (
     disputed_rates,
     error_probabilities,
     find_label_errors,
+    fitting_rows,
     flag_count,
     label_error_rates,
     noise_matrix,
@@ -142,6 +143,17 @@ def test_excluded_rows_are_predicted_but_never_fitted(blobs):
                                      excluded=excluded)
     assert thinned.shape == full.shape and np.isfinite(thinned).all()
     assert thinned[:, 1].mean() < full[:, 1].mean() - 0.05
+
+
+@pytest.mark.parametrize("model", ["logreg", "hgb"])
+def test_a_class_flagged_whole_is_still_fitted(blobs, model):
+    """Every row of a class excluded: its rows stay in the fits, so the models still know
+    both classes (logistic regression would refuse one class)."""
+    yes = (blobs[LABEL] == "yes").to_numpy()
+    np.testing.assert_array_equal(fitting_rows(blobs[LABEL].to_numpy(), yes), np.ones(len(yes)))
+    probs = out_of_fold_pred_probs(blobs, roles_of(blobs), model=model, n_splits=5,
+                                   random_state=0, excluded=yes | (np.arange(len(yes)) < 5))
+    assert np.isfinite(probs).all() and probs[yes, 1].mean() > 0.5
 
 
 def test_probabilities_are_out_of_fold(blobs, runs):

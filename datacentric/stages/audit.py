@@ -36,6 +36,7 @@ from datacentric.label_audit import (
     disputed_rates,
     disputed_share,
     find_label_errors,
+    fitting_rows,
     label_error_rates,
     noise_matrix,
     out_of_fold_pred_probs,
@@ -152,7 +153,8 @@ def main(params_path: str = "params.yaml") -> None:
     model = float(balanced_accuracy_score(train[LABEL], classes[ensemble.argmax(axis=1)]))
     leakage = _leakage(train, roles, model, len(classes), audit, seed)
     # after a first pass, the test-side models learn from the training rows not flagged
-    learn_from = train[~train_table["is_label_issue"].to_numpy()] if audit.passes > 1 else train
+    learn_from = train[fitting_rows(train[LABEL].to_numpy(), train_table[
+        "is_label_issue"].to_numpy())] if audit.passes > 1 else train
     test_table, _ = find_label_errors(test[LABEL].to_numpy(),
                                       _test_runs(learn_from, test, roles, classes, audit, seed,
                                                  options),
