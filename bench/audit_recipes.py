@@ -119,8 +119,10 @@ def flip_ambiguous(labels: pd.Series, clean_probs: np.ndarray, *, rate: float,
     return pd.Series(classes[noisy], index=labels.index, name=labels.name)
 
 
-def noisy_labels(clean: pd.DataFrame, roles: TableRoles, kind: str, rate: float, seed: int,
+def noisy_labels(clean: pd.DataFrame, kind: str, rate: float, seed: int,
                  clean_probs: np.ndarray | None) -> pd.Series:
+    """The labels with ``rate`` of them flipped by noise ``kind`` (``clean_probs`` decides
+    which rows are hard for instance-dependent noise)."""
     if kind == "instance_dependent":
         return flip_ambiguous(clean[LABEL], clean_probs, rate=rate, random_state=seed)
     return flip_labels(clean[LABEL], rate=rate, model=kind, random_state=seed)
@@ -144,7 +146,7 @@ def fit(tables: list[Table], cache: Path, members: list[str]) -> None:
                     clean_probs = np.mean([out_of_fold_pred_probs(
                         clean, roles, model=m, n_splits=FOLDS, random_state=AMBIGUITY_SEED)
                         for m in ("hgb", "logreg")], axis=0)
-                labels = noisy_labels(clean, roles, kind, rate, seed, clean_probs)
+                labels = noisy_labels(clean, kind, rate, seed, clean_probs)
                 frame = clean.assign(**{LABEL: labels})
                 runs, seconds = {}, {}
                 for member in members:
@@ -221,6 +223,7 @@ def score(tables: list[Table], cache: Path, out: Path) -> None:
             _, kind, rate, seed = path.stem.split("-")
             cell = {"table": table.name, "split": table.split, "noise": f"{kind[:4]}{rate}",
                     "seed": int(seed)}
+            # our own cache; its first runs stored the labels as object arrays
             with np.load(path, allow_pickle=True) as case:
                 frame = clean.assign(**{LABEL: case["labels"]})
                 found, timing = score_case(case, frame, roles, int(seed), audit_params)
