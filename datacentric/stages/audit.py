@@ -48,20 +48,17 @@ from datacentric.review import review_sheet
 from datacentric.roles import TableRoles
 
 
-def _test_runs(train: pd.DataFrame, test: pd.DataFrame, roles: TableRoles, classes: np.ndarray,
-               params: AuditParams, seed: int, options: FeatureOptions) -> list[np.ndarray]:
-    """Each audit model fitted on the training rows ``train``, predicting the test rows; shape
-    (N test, K) in ``classes`` order, 0 for a class ``train`` lacks."""
+def _test_runs(train: pd.DataFrame, test: pd.DataFrame, roles: TableRoles, params: AuditParams,
+               seed: int, options: FeatureOptions) -> list[np.ndarray]:
+    """Each audit model fitted on the training rows ``train`` (every class among them),
+    predicting the test rows."""
     runs = []
     for name in params.models:
         pipeline = fit_model(audit_pipeline(
             name, roles, n_rows=len(train), random_state=seed, options=options,
             tree_sample_rows=params.tree_sample_rows,
             exact_search_rows=params.exact_search_rows), train, train[LABEL])
-        probs = np.zeros((len(test), len(classes)))
-        probs[:, np.searchsorted(classes, pipeline.classes_)] = repeatable_predict_proba(
-            pipeline, test)
-        runs.append(probs)
+        runs.append(repeatable_predict_proba(pipeline, test))
     return runs
 
 
@@ -153,11 +150,11 @@ def main(params_path: str = "params.yaml") -> None:
     model = float(balanced_accuracy_score(train[LABEL], classes[ensemble.argmax(axis=1)]))
     leakage = _leakage(train, roles, model, len(classes), audit, seed)
     # after a first pass, the test-side models learn from the training rows not flagged
+    # (fitting_rows keeps every class)
     learn_from = train[fitting_rows(train[LABEL].to_numpy(), train_table[
         "is_label_issue"].to_numpy())] if audit.passes > 1 else train
     test_table, _ = find_label_errors(test[LABEL].to_numpy(),
-                                      _test_runs(learn_from, test, roles, classes, audit, seed,
-                                                 options),
+                                      _test_runs(learn_from, test, roles, audit, seed, options),
                                       classes)
     datalab, datalab_counts, shared = _data_checks(train, test, roles, ensemble, audit, seed,
                                                    options)
