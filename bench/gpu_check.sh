@@ -2,10 +2,12 @@
 # Every GPU check in one unattended command, for a machine with CUDA (the device tool's, or a
 # user's). Run bench/gpu_wheels.sh first where that machine cannot fetch packages, and carry
 # .whl. Writes its logs and bench/results/torch_gpu.json under $OUT (else bench/results):
-#   1. bench/torch_gpu.py: rows/s of the MLP and ResNet arms in fp32 and bf16 on 1,000,000
-#      rows, against the device's matrix-product rate and the CPU; CUDA accuracy within the
-#      CPU's spread over seeds;
-#   2. the model tests with CUDA forced (DATACENTRIC_TEST_DEVICE=cuda).
+#   1. the model tests with CUDA forced (DATACENTRIC_TEST_DEVICE=cuda) and the CUDA-graph tests;
+#   2. bench/torch_gpu.py: rows/s of the MLP and ResNet arms in fp32 and bf16, steps eager and
+#      replayed from a CUDA graph, on 1,000,000 rows, against the device's matrix-product rate
+#      and the CPU; CUDA accuracy within the CPU's spread over seeds.
+# Arguments go to bench/torch_gpu.py (say --epochs 2 --batch-sizes 256 4096 for a short lease).
+# Exits non-zero when any check failed, after running all of them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${OUT:-bench/results}
@@ -17,6 +19,9 @@ if [ -d .whl ]; then
 fi
 export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH} PYTHONUNBUFFERED=1
 python3 -c "import torch; assert torch.cuda.is_available(), 'no CUDA device'"
-python3 bench/torch_gpu.py --out "$out/torch_gpu.json" 2>&1 | tee "$out/torch_gpu.log"
+status=0  # every check runs; the script fails if any did
 DATACENTRIC_TEST_DEVICE=cuda python3 -m pytest -q -p no:cacheprovider tests/test_models.py \
-  2>&1 | tee "$out/gpu_tests.log"
+  tests/test_training_step.py 2>&1 | tee "$out/gpu_tests.log" || status=1
+python3 bench/torch_gpu.py --out "$out/torch_gpu.json" "$@" 2>&1 | tee "$out/torch_gpu.log" \
+  || status=1
+exit $status

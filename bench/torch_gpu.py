@@ -4,12 +4,13 @@ CPU's spread over seeds.
 
 For each architecture (MLP, ResNet) and batch size, TorchClassifier trains ``--epochs`` full
 epochs (no early stop) on ``--rows`` rows on CUDA in fp32 and in bf16 autocast
-(``precision``), and on ``--cpu-rows`` rows on the CPU. The epoch's arithmetic (FLOPs of one
+(``precision``), each with its steps launched eagerly and replayed from a CUDA graph
+(``cuda_graph``), and on ``--cpu-rows`` rows on the CPU. The epoch's arithmetic (FLOPs of one
 forward and backward pass per row, counted by torch's FlopCounterMode, times the rows) per
 second is set against the rate of a large matrix product of the same dtype on the same device.
 Then the accuracy check: ``--seeds`` fits of each architecture on a fixed synthetic table
-on the CPU and on CUDA (default precision); CUDA's mean must lie within the CPU's range over
-seeds, widened by one test row either side. Needs only torch, numpy, scikit-learn and this
+on the CPU and on CUDA (default precision, CUDA graph); CUDA's mean must lie within the CPU's
+range over seeds, widened by one test row either side. Needs only torch, numpy, scikit-learn and this
 package (no DVC, no Great Expectations), so it runs on a bare GPU machine. Without CUDA it
 measures the CPU alone and says so. Writes bench/results/torch_gpu.json.
 
@@ -68,10 +69,11 @@ def flops_per_row(model: TorchClassifier, batch: int = 1024) -> float:
 
 
 def rows_per_second(architecture: str, X: np.ndarray, y: np.ndarray, *, device: str,
-                    precision: str, batch_size: int, epochs: int) -> dict[str, float]:
+                    precision: str, cuda_graph: bool, batch_size: int,
+                    epochs: int) -> dict[str, float]:
     model = TorchClassifier(architecture, device=device, precision=precision,
-                            batch_size=batch_size, max_epochs=epochs, patience=epochs + 1,
-                            validation_fraction=0.01, random_state=0)
+                            cuda_graph=cuda_graph, batch_size=batch_size, max_epochs=epochs,
+                            patience=epochs + 1, validation_fraction=0.01, random_state=0)
     model.fit(X[:4096], y[:4096])  # warm-up: kernels, allocator, autocast caches
     sync(device)
     started = time.perf_counter()
@@ -80,7 +82,8 @@ def rows_per_second(architecture: str, X: np.ndarray, y: np.ndarray, *, device: 
     seconds = time.perf_counter() - started
     trained_rows = len(X) * (1 - model.validation_fraction) * len(model.history_)
     return {"seconds": seconds, "rows_per_second": trained_rows / seconds,
-            "flops_per_second": trained_rows * flops_per_row(model) / seconds}
+            "flops_per_second": trained_rows * flops_per_row(model) / seconds,
+            "cuda_graph": model.cuda_graph_}
 
 
 def accuracy_check(seeds: list[int], rows: int) -> list[dict]:
@@ -130,25 +133,32 @@ def main() -> None:
     X_gpu, y_gpu = table(args.rows) if cuda else (None, None)
     for architecture in ("mlp", "resnet"):
         for batch_size in args.batch_sizes:
-            settings = [("cpu", "fp32", X_cpu, y_cpu, "cpu_fp32")]
+            settings = [("cpu", "fp32", False, X_cpu, y_cpu, "cpu_fp32")]
             if cuda:
-                settings += [("cuda", "fp32", X_gpu, y_gpu, "cuda_fp32"),
-                             ("cuda", "auto", X_gpu, y_gpu, "cuda_bf16")]
-            for device, precision, X, y, rate in settings:
+                settings += [("cuda", precision, graph, X_gpu, y_gpu, rate)
+                             for precision, rate in (("fp32", "cuda_fp32"), ("auto", "cuda_bf16"))
+                             for graph in (False, True)]
+            for device, precision, graph, X, y, rate in settings:
                 run = {"architecture": architecture, "batch_size": batch_size, "device": device,
                        "precision": "bf16" if precision == "auto" else "fp32", "rows": len(X),
                        **rows_per_second(architecture, X, y, device=device, precision=precision,
-                                         batch_size=batch_size, epochs=args.epochs)}
+                                         cuda_graph=graph, batch_size=batch_size,
+                                         epochs=args.epochs)}
                 run["share_of_matmul_rate"] = run["flops_per_second"] / rates[rate]
                 runs.append(run)
-                print(f"{architecture:6} batch {batch_size:6} {device:4} {run['precision']}: "
-                      f"{run['rows_per_second']:12,.0f} rows/s, "
+                step = "graph" if run["cuda_graph"] else "eager"
+                print(f"{architecture:6} batch {batch_size:6} {device:4} {run['precision']} "
+                      f"{step}: {run['rows_per_second']:12,.0f} rows/s, "
                       f"{run['share_of_matmul_rate']:.1%} of the matrix-product rate", flush=True)
     for run in runs:
-        cpu = next(r for r in runs if r["device"] == "cpu"
-                   and (r["architecture"], r["batch_size"]) == (run["architecture"],
-                                                                run["batch_size"]))
+        same_cell = [r for r in runs if (r["architecture"], r["batch_size"])
+                     == (run["architecture"], run["batch_size"])]
+        cpu = next(r for r in same_cell if r["device"] == "cpu")
         run["speedup_over_cpu"] = run["rows_per_second"] / cpu["rows_per_second"]
+        if run["cuda_graph"]:
+            eager = next(r for r in same_cell if r["device"] == "cuda" and not r["cuda_graph"]
+                         and r["precision"] == run["precision"])
+            run["speedup_over_eager"] = run["rows_per_second"] / eager["rows_per_second"]
     checks = accuracy_check(args.seeds, args.check_rows) if cuda else []
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps({

@@ -4,6 +4,7 @@ evaluate stage treat it like any other model."""
 from __future__ import annotations
 
 import copy
+import itertools
 import sys
 
 import numpy as np
@@ -17,6 +18,7 @@ from torch.nn.parallel import DistributedDataParallel
 from datacentric.models.device import detect_device
 from datacentric.models.distributed import current_shard, join_process_group, mean_over_ranks
 from datacentric.models.networks import ARCHITECTURES
+from datacentric.models.training_step import GraphedStep, TrainingTensors, graph_or_eager
 
 
 class TorchClassifier(ClassifierMixin, BaseEstimator):
@@ -30,7 +32,8 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
     it trains data-parallel (:mod:`datacentric.models.distributed`): every rank steps through
     its shard of each epoch with a batch of ``batch_size / ranks`` rows, and early stopping
     reads the validation loss averaged over ranks, so every rank stops at the same epoch and
-    ends with the same weights.
+    ends with the same weights. On one CUDA device without loss scaling, ``cuda_graph=True``
+    replays each training step from a CUDA graph (:mod:`datacentric.models.training_step`).
 
     Attributes
     ----------
@@ -39,13 +42,15 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
     module_ : torch.nn.Module, on the CPU after ``fit``
     history_ : list of dict, per epoch ``{"epoch", "train_loss", "val_loss"}``
     best_epoch_ : int
+    cuda_graph_ : bool, whether the training steps were replayed from a CUDA graph
     """
 
     def __init__(self, architecture: str = "mlp", *, hidden_size: int = 128, n_blocks: int = 2,
                  dropout: float = 0.1, learning_rate: float = 1e-3, weight_decay: float = 1e-5,
                  batch_size: int = 256, max_epochs: int = 100, patience: int = 10,
                  validation_fraction: float = 0.15, device: str = "auto",
-                 precision: str = "auto", random_state: int = 0, verbose: int = 0) -> None:
+                 precision: str = "auto", cuda_graph: bool = True, random_state: int = 0,
+                 verbose: int = 0) -> None:
         self.architecture = architecture
         self.hidden_size = hidden_size
         self.n_blocks = n_blocks
@@ -58,6 +63,7 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         self.validation_fraction = validation_fraction
         self.device = device
         self.precision = precision
+        self.cuda_graph = cuda_graph
         self.random_state = random_state
         self.verbose = verbose
 
@@ -95,41 +101,39 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         # under torchrun each rank steps through its shard of the rows; DDP averages gradients
         trained = DistributedDataParallel(module) if shard.world > 1 else module
         batch_size = -(-self.batch_size // shard.world)  # the same global batch as one process
-        x = torch.from_numpy(X).to(dev)
-        t = torch.from_numpy(codes.astype(np.int64)).to(dev)
-        w = torch.from_numpy(weights).to(dev)
+        data = TrainingTensors(torch.from_numpy(X).to(dev),
+                               torch.from_numpy(codes.astype(np.int64)).to(dev),
+                               torch.from_numpy(weights).to(dev))
         fit = torch.from_numpy(fit_idx).to(dev)
         val = torch.from_numpy(val_idx).to(dev)
-        optimizer = torch.optim.AdamW(module.parameters(), lr=self.learning_rate,
-                                      weight_decay=self.weight_decay)
-        scaler = torch.amp.GradScaler("cuda", enabled=plan.use_grad_scaler)
         generator = torch.Generator(device="cpu").manual_seed(self.random_state)
-        criterion = nn.CrossEntropyLoss(reduction="none")
+        graphed = (self.cuda_graph and dev == "cuda" and not plan.use_grad_scaler
+                   and shard.world == 1 and len(fit_idx) >= batch_size)
+        # on CUDA one fused kernel updates every parameter: a small-batch step is launch-bound
+        optimizer = torch.optim.AdamW(module.parameters(), lr=self.learning_rate,
+                                      weight_decay=self.weight_decay, fused=dev == "cuda",
+                                      capturable=graphed)
+        scaler = torch.amp.GradScaler("cuda", enabled=plan.use_grad_scaler)
+        orders = (shard.rows(fit[torch.randperm(len(fit), generator=generator).to(dev)])
+                  for _ in range(self.max_epochs))
+        first_order = next(orders)
+        step = graph_or_eager(trained, module, optimizer, scaler, plan, data,
+                              first_order[:batch_size] if graphed else None)
+        self.cuda_graph_ = isinstance(step, GraphedStep)
         best_loss, best_state, stale = np.inf, None, 0
         self.history_ = []
-        for epoch in range(self.max_epochs):
+        for epoch, order in enumerate(itertools.chain([first_order], orders)):
             trained.train()
-            order = shard.rows(fit[torch.randperm(len(fit), generator=generator).to(dev)])
-            total = torch.zeros((), device=dev)
+            step.total.zero_()
             for start in range(0, len(order), batch_size):
                 batch = order[start:start + batch_size]
                 if len(batch) < 2 and start > 0:  # BatchNorm cannot train on one row
                     continue
-                optimizer.zero_grad(set_to_none=True)
-                with torch.autocast(dev, dtype=plan.amp_dtype, enabled=plan.amp_dtype is not None):
-                    losses = criterion(trained(x[batch]), t[batch]) * w[batch]
-                    loss = losses.sum() / w[batch].sum()
-                scaler.scale(loss).backward()
-                scaler.unscale_(optimizer)
-                nn.utils.clip_grad_norm_(module.parameters(), max_norm=1.0)
-                scaler.step(optimizer)
-                scaler.update()
-                total += loss.detach() * len(batch)
-            val_loss = mean_over_ranks(self._loss(module, plan, x[val], t[val], w[val], criterion),
-                                       dev)
-            self.history_.append({"epoch": epoch,
-                                  "train_loss": mean_over_ranks(float(total) / len(order), dev),
-                                  "val_loss": val_loss})
+                step(batch)
+            val_loss = mean_over_ranks(
+                self._loss(module, plan, data.x[val], data.t[val], data.w[val]), dev)
+            train_loss = mean_over_ranks(float(step.total) / len(order), dev)
+            self.history_.append({"epoch": epoch, "train_loss": train_loss, "val_loss": val_loss})
             if self.verbose:
                 print(f"epoch {epoch + 1}/{self.max_epochs}: train loss "
                       f"{self.history_[-1]['train_loss']:.4f}, validation loss {val_loss:.4f}",
@@ -144,12 +148,12 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         module.load_state_dict(best_state)
 
     @staticmethod
-    def _loss(module, plan, x, t, w, criterion) -> float:
+    def _loss(module, plan, x, t, w) -> float:
         module.eval()
         with torch.inference_mode(), torch.autocast(
             plan.device, dtype=plan.amp_dtype, enabled=plan.amp_dtype is not None
         ):
-            losses = criterion(module(x).float(), t)
+            losses = nn.functional.cross_entropy(module(x).float(), t, reduction="none")
         return float((losses * w).sum() / w.sum())
 
     def predict_proba(self, X) -> np.ndarray:
