@@ -9,9 +9,10 @@ epochs (no early stop) on ``--rows`` rows on CUDA in fp32 and in bf16 autocast
 forward and backward pass per row, counted by torch's FlopCounterMode, times the rows) per
 second is set against the rate of a large matrix product of the same dtype on the same device.
 Then the accuracy check: ``--seeds`` fits of each architecture on a fixed synthetic table
-on the CPU and on CUDA (default precision, CUDA graph); CUDA's mean must lie within the CPU's
-range over seeds, widened by one test row either side. Needs only torch, numpy, scikit-learn and this
-package (no DVC, no Great Expectations), so it runs on a bare GPU machine. Without CUDA it
+on the CPU and on CUDA (default precision, CUDA graph); CUDA's mean must lie within the
+CPU's range over seeds, widened by one test row either side. Needs only torch, numpy,
+scikit-learn and this package (no DVC, no Great Expectations), so it runs on a bare GPU
+machine. Without CUDA it
 measures the CPU alone and says so. Writes bench/results/torch_gpu.json.
 
     python bench/torch_gpu.py [--rows 1000000] [--batch-sizes 256 4096 16384] [--epochs 3]

@@ -157,6 +157,7 @@ class TorchParams(_Section):
     validation_fraction: float = Field(0.15, gt=0, lt=1)
     device: Literal["auto", "cuda", "cpu"] = "auto"
     precision: Literal["auto", "fp32"] = "auto"
+    cuda_graph: bool = True
 
 
 class LaunchParams(_Section):
@@ -176,6 +177,7 @@ class LaunchParams(_Section):
 
 ModelName = Literal["logreg", "hgb", "mlp", "resnet"]
 TORCH_MODELS = ("mlp", "resnet")
+TUNED_ARMS = ("tuned", "tuned_mlp")  # Optuna searches over hgb and over the torch MLP
 
 
 class TrainParams(_Section):
@@ -229,7 +231,7 @@ class CompareParams(_Section):
     @field_validator("model_arms")
     @classmethod
     def _known_models(cls, arms: list[str]) -> list[str]:
-        allowed = (*get_args(ModelName), "tuned")
+        allowed = (*get_args(ModelName), *TUNED_ARMS)
         for arm in arms:
             if arm not in allowed:
                 raise ValueError(f"model arm '{arm}' is not one of {', '.join(allowed)}")

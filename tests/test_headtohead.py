@@ -161,22 +161,25 @@ def test_review_order_puts_consensus_first_and_random_is_seeded():
     assert "d" not in set(review_order(issues, random_state=1))
 
 
-def test_test_rows_never_reach_the_tuning_search(monkeypatch):
+@pytest.mark.parametrize(("model_arm", "search"), [("tuned", "tune_hgb"),
+                                                   ("tuned_mlp", "tune_torch")])
+def test_test_rows_never_reach_the_tuning_search(model_arm, search, monkeypatch):
     rng = np.random.default_rng(0)
     train = pd.DataFrame({ROW_ID: [f"tr{i}" for i in range(120)], "x": rng.normal(size=120),
                           LABEL: rng.choice(["a", "b"], 120)})
     test = pd.DataFrame({ROW_ID: [f"te{i}" for i in range(40)], "x": rng.normal(size=40) + 50,
                          LABEL: rng.choice(["a", "b"], 40)})
     seen = []
-    real = cell_stage.tune_hgb
+    real = getattr(cell_stage, search)
 
     def spy(X, y, sample_weight=None, **kwargs):
         seen.append(np.asarray(X).copy())
         return real(X, y, sample_weight, **kwargs)
 
-    monkeypatch.setattr(cell_stage, "tune_hgb", spy)
-    params = Params.model_validate({"compare": {"tune_trials": 3}})
-    predictions, _ = cell_stage.run_cell(train, test, roles_of(train), "tuned", params, seed=0)
+    monkeypatch.setattr(cell_stage, search, spy)
+    params = Params.model_validate({"compare": {"tune_trials": 3},
+                                    "train": {"torch": {"max_epochs": 3}}})
+    predictions, _ = cell_stage.run_cell(train, test, roles_of(train), model_arm, params, seed=0)
     assert len(seen) == 1 and len(seen[0]) == len(train)
     assert np.abs(seen[0]).max() < 10  # test rows sit 50 standard deviations away
     assert predictions[ROW_ID].tolist() == test[ROW_ID].tolist()

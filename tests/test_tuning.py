@@ -1,11 +1,13 @@
-"""The tuned arm's search: reproducible for a seed, serial or with parallel workers."""
+"""The tuned arms' searches: reproducible for a seed, serial or with parallel workers."""
 
 from __future__ import annotations
 
 import numpy as np
+import optuna
 from sklearn.datasets import make_classification
 
-from datacentric.tuning import tune_hgb
+from datacentric.params import TorchParams
+from datacentric.tuning import tune_hgb, tune_torch
 
 
 def _search(workers: int, random_state: int = 0):
@@ -18,3 +20,30 @@ def test_parallel_trials_give_the_same_search_every_time():
     assert best == again
     X, _ = make_classification(n_samples=400, n_features=6, random_state=0)
     np.testing.assert_array_equal(first.predict_proba(X), second.predict_proba(X))
+
+
+def _torch_search(workers: int, n_trials: int = 6):
+    X, y = make_classification(n_samples=300, n_features=6, random_state=0)
+    base = TorchParams(max_epochs=12, patience=3).model_dump()
+    return tune_torch(X.astype(np.float32), y, base=base, n_trials=n_trials, workers=workers,
+                      random_state=0)
+
+
+def test_the_torch_search_prunes_and_is_reproducible_with_parallel_workers(monkeypatch):
+    pruned = []
+    real_tell = optuna.Study.tell
+
+    def tell(study, trial, values=None, state=None, **kwargs):
+        pruned.append(state == optuna.trial.TrialState.PRUNED)
+        return real_tell(study, trial, values, state, **kwargs)
+
+    monkeypatch.setattr(optuna.Study, "tell", tell)
+    (first, best), (second, again) = _torch_search(workers=2), _torch_search(workers=2)
+    assert best == again and set(best) >= {"hidden_size", "learning_rate", "batch_size"}
+    X, _ = make_classification(n_samples=300, n_features=6, random_state=0)
+    X = X.astype(np.float32)
+    np.testing.assert_array_equal(first.predict_proba(X), second.predict_proba(X))
+    assert first.max_epochs == 12 and first.hidden_size == best["hidden_size"]
+    assert any(pruned) and not all(pruned), pruned
+    _, serial = _torch_search(workers=1)
+    assert set(serial) == set(best)

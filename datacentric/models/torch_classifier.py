@@ -72,8 +72,11 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         return make(n_features, n_classes, hidden_size=self.hidden_size,
                     n_blocks=self.n_blocks, dropout=self.dropout)
 
-    def fit(self, X, y, sample_weight=None) -> TorchClassifier:
-        X = np.asarray(X, dtype=np.float32)
+    def fit(self, X, y, sample_weight=None, epoch_callback=None) -> TorchClassifier:
+        """Train on ``X`` (N, F) and labels ``y`` (N,). ``epoch_callback(epoch, val_loss)``,
+        when given, is called after every epoch; an exception it raises (a tuning search's
+        pruning, say) stops training and propagates."""
+        X = np.require(X, np.float32, "W")  # torch wants memory it may write (copied if not)
         self.classes_, codes = np.unique(np.asarray(y), return_inverse=True)
         self.n_features_in_ = X.shape[1]
         weights = np.ones(len(X), np.float32) if sample_weight is None else \
@@ -84,7 +87,7 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.random_state)
             module = self.build_module(X.shape[1], len(self.classes_)).to(plan.device)
-            self._train(module, plan, X, codes, weights, fit_idx, val_idx)
+            self._train(module, plan, X, codes, weights, fit_idx, val_idx, epoch_callback)
         self.module_ = module.cpu().eval()
         return self
 
@@ -95,7 +98,7 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         return train_test_split(index, test_size=self.validation_fraction,
                                 random_state=self.random_state, stratify=stratify)
 
-    def _train(self, module, plan, X, codes, weights, fit_idx, val_idx) -> None:
+    def _train(self, module, plan, X, codes, weights, fit_idx, val_idx, epoch_callback) -> None:
         dev = plan.device
         shard = current_shard()
         # under torchrun each rank steps through its shard of the rows; DDP averages gradients
@@ -138,6 +141,8 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
                 print(f"epoch {epoch + 1}/{self.max_epochs}: train loss "
                       f"{self.history_[-1]['train_loss']:.4f}, validation loss {val_loss:.4f}",
                       file=sys.stderr, flush=True)
+            if epoch_callback is not None:
+                epoch_callback(epoch, val_loss)
             if val_loss < best_loss - 1e-6:
                 best_loss, stale, self.best_epoch_ = val_loss, 0, epoch
                 best_state = copy.deepcopy(module.state_dict())
@@ -159,7 +164,7 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities, shape (N, K), columns in ``classes_`` order."""
         check_is_fitted(self, "module_")
-        x = torch.from_numpy(np.asarray(X, dtype=np.float32))
+        x = torch.from_numpy(np.require(X, np.float32, "W"))
         with torch.inference_mode():
             chunks = [torch.softmax(self.module_(x[i:i + 65536]).double(), dim=1)
                       for i in range(0, len(x), 65536)]

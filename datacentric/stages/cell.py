@@ -26,7 +26,7 @@ from datacentric.models.zoo import encoding_for, fit_model, make_model
 from datacentric.params import TORCH_MODELS, Params, load_params
 from datacentric.roles import TableRoles
 from datacentric.selection import selection_rows
-from datacentric.tuning import tune_hgb
+from datacentric.tuning import tune_hgb, tune_torch
 
 
 def cell_dir(data_arm: str, model_arm: str, seed: int):
@@ -35,15 +35,16 @@ def cell_dir(data_arm: str, model_arm: str, seed: int):
 
 def fit_arm(model_arm: str, X: pd.DataFrame, y: np.ndarray, weights: np.ndarray | None,
             params: Params, seed: int):
-    """A fitted classifier for ``model_arm`` (a zoo model, or ``tuned``) on featurized training
-    rows ``X`` in the arm's encoding (:func:`encoding_for`)."""
+    """A fitted classifier for ``model_arm`` (a zoo model, ``tuned`` or ``tuned_mlp``) on
+    featurized training rows ``X`` in the arm's encoding (:func:`encoding_for`)."""
     mask = categorical_mask(X.columns)
     X = X.to_numpy(np.float32)
+    search = {"n_trials": params.compare.tune_trials, "workers": params.compare.tune_workers,
+              "random_state": seed}
     if model_arm == "tuned":
-        model, _ = tune_hgb(X, y, weights, categorical_features=mask,
-                            n_trials=params.compare.tune_trials,
-                            workers=params.compare.tune_workers, random_state=seed)
-        return model
+        return tune_hgb(X, y, weights, categorical_features=mask, **search)[0]
+    if model_arm == "tuned_mlp":
+        return tune_torch(X, y, weights, base=params.train.torch.model_dump(), **search)[0]
     model = make_model(model_arm, params.train, random_state=seed, categorical_features=mask)
     return fit_model(model, X, y, sample_weight=weights)
 
