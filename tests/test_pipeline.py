@@ -199,12 +199,17 @@ def test_queued_experiments_run_two_at_a_time_match_one_by_one(project):
     commit_all(project, "before the queue")
     for name, settings in QUEUED.items():
         run(["dvc", "exp", "run", "--queue", "-n", name, *_set_flags(settings)], project)
-    run(["dvc", "queue", "start", "-j", "2"], project)
+    # the workers outlive this command: with captured output they would hold its pipes open
+    # (and run() would wait for them) whenever a worker is slow to notice the queue is empty
+    subprocess.run(["dvc", "queue", "start", "-j", "2"], cwd=project, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 900
     while "Queued" in (status := run(["dvc", "queue", "status"], project).stdout) or \
             "Running" in status:
         assert time.monotonic() < deadline, status
         time.sleep(3)
+    subprocess.run(["dvc", "queue", "stop"], cwd=project, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL, timeout=120, check=False)
     assert status.count("Success") == len(QUEUED), status
     queued = _experiment_metrics(project)
     run(["dvc", "exp", "remove", "--all-commits"], project)
