@@ -162,15 +162,19 @@ def diff(
 @app.command()
 def cell(
     data: Annotated[str, typer.Option(help="Data arm (a file data/clean/<data>.parquet).")],
-    model: Annotated[str, typer.Option(help="Model arm: logreg, hgb, mlp, resnet or tuned.")],
-    seed: Annotated[int, typer.Option(help="Seed for every random choice in the cell.")],
+    model: Annotated[str, typer.Option(
+        help="Model arm: logreg, hgb, mlp, resnet, tuned or tuned_mlp.")],
+    seed: Annotated[list[int] | None, typer.Option(
+        help="Run only this seed (repeatable); by default every seed of compare.seeds, as "
+             "the pipeline does.")] = None,
     params: str = PARAMS,
 ):
     """Read data/clean/<data>.parquet and data/validated/test.parquet; train and evaluate one
-    head-to-head cell; write results/cells/<data>__<model>__<seed>/."""
+    head-to-head cell once per seed of compare.seeds; write
+    results/cells/<data>__<model>/seed_<seed>/."""
     from datacentric.stages import cell as stage
 
-    _run(lambda: stage.main(data, model, seed, params))
+    _run(lambda: stage.main(data, model, params, seed))
 
 
 @app.command()

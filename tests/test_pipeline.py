@@ -116,8 +116,9 @@ def test_comparison_is_a_dvc_metric_with_a_verdict(project):
     assert data_arms[f"{comparison['best_data_arm']}__logreg"] == max(data_arms.values())
     shown = run(["dvc", "exp", "show", "--csv"], project).stdout
     assert "data_gain" in shown.splitlines()[0] and "model_gain" in shown.splitlines()[0]
-    cells = sorted(p.name for p in (project / "results/cells").iterdir() if p.is_dir())
-    assert len(cells) == 3 * 2 * 2 and "prune__hgb__1" in cells
+    cells = sorted(p.relative_to(project / "results/cells").as_posix()
+                   for p in (project / "results/cells").glob("*/seed_*"))
+    assert len(cells) == 3 * 2 * 2 and "prune__hgb/seed_1" in cells
 
 
 def test_report_opens_in_chromium_with_every_section(project, tmp_path):

@@ -1,16 +1,19 @@
-"""cell: one cell of the head-to-head, a data arm × model arm × seed, trained and evaluated once.
+"""cell: one cell of the head-to-head, a data arm × model arm, trained and evaluated once per
+seed of ``compare.seeds`` (one process for all seeds: on small tables the start-up of a stage
+costs more than a fit).
 
-The cell trains on the data arm's rows minus the selection rows (a fixed slice of the validated
+Each seed trains on the data arm's rows minus the selection rows (a fixed slice of the validated
 training rows, :func:`selection_rows`), then predicts the selection rows, with the labels they
 were delivered with, and the test rows. The seed fixes every random choice in the cell (model
 initialisation, shuffling, the early stopping or tuning validation slice), so cells with the
-same seed are paired. Writes results/cells/<data>__<model>__<seed>/{predictions.parquet,
+same seed are paired. Writes results/cells/<data>__<model>/seed_<seed>/{predictions.parquet,
 selection.parquet,metrics.json}.
 """
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -29,8 +32,13 @@ from datacentric.selection import selection_rows
 from datacentric.tuning import tune_hgb, tune_torch
 
 
-def cell_dir(data_arm: str, model_arm: str, seed: int):
-    return paths.CELLS / f"{data_arm}__{model_arm}__{seed}"
+def arm_dir(data_arm: str, model_arm: str) -> Path:
+    """The cell's output folder: one subfolder per seed."""
+    return paths.CELLS / f"{data_arm}__{model_arm}"
+
+
+def cell_dir(data_arm: str, model_arm: str, seed: int) -> Path:
+    return arm_dir(data_arm, model_arm) / f"seed_{seed}"
 
 
 def fit_arm(model_arm: str, X: pd.DataFrame, y: np.ndarray, weights: np.ndarray | None,
@@ -101,27 +109,32 @@ def run_cell(train: pd.DataFrame, test: pd.DataFrame, roles: TableRoles, model_a
     return tables[0], (tables[1] if also is not None else None)
 
 
-def main(data_arm: str, model_arm: str, seed: int, params_path: str = "params.yaml") -> None:
+def main(data_arm: str, model_arm: str, params_path: str = "params.yaml",
+         seeds: list[int] | None = None) -> None:
+    """Run the cell for ``seeds`` (default ``compare.seeds``, what the pipeline runs)."""
     params = load_params(params_path)
     if model_arm in TORCH_MODELS and run_under_torchrun(
-            params.train.launch, sys.argv[1:], run_id=f"datacentric-{data_arm}-{model_arm}-{seed}"):
+            params.train.launch, sys.argv[1:], run_id=f"datacentric-{data_arm}-{model_arm}"):
         return
     roles = TableRoles.from_dict(read_json_input(paths.COLUMN_ROLES))
     train, selection = split_selection(read_input(paths.CLEAN / f"{data_arm}.parquet"),
                                        read_input(paths.VALIDATED_TRAIN), params)
     test = read_input(paths.VALIDATED_TEST)
-    predictions, selected = run_cell(train, test, roles, model_arm, params, seed, also=selection)
     classes = cell_classes(train, test, selection)
+    runs = {seed: run_cell(train, test, roles, model_arm, params, seed, also=selection)
+            for seed in (seeds or params.compare.seeds)}
     leave_process_group()
     if not current_shard().is_main:  # under torchrun, rank 0 writes what every rank trained
         return
-    metrics = score(predictions[LABEL].to_numpy(),
-                    predictions[[f"proba_{c}" for c in classes]].to_numpy(), classes)
-    with atomic_path(cell_dir(data_arm, model_arm, seed)) as out:
-        out.mkdir()
-        predictions.to_parquet(out / "predictions.parquet", index=False)
-        selected.to_parquet(out / "selection.parquet", index=False)
-        pd.Series({"data_arm": data_arm, "model_arm": model_arm, "seed": seed,
-                   "train_rows": len(train), "selection_rows": len(selection),
-                   "selection_accuracy": float(selected["correct"].mean()), **metrics}
-                  ).to_json(out / "metrics.json", indent=2)
+    with atomic_path(arm_dir(data_arm, model_arm)) as out:
+        for seed, (predictions, selected) in runs.items():
+            metrics = score(predictions[LABEL].to_numpy(),
+                            predictions[[f"proba_{c}" for c in classes]].to_numpy(), classes)
+            seed_out = out / f"seed_{seed}"
+            seed_out.mkdir(parents=True)
+            predictions.to_parquet(seed_out / "predictions.parquet", index=False)
+            selected.to_parquet(seed_out / "selection.parquet", index=False)
+            pd.Series({"data_arm": data_arm, "model_arm": model_arm, "seed": seed,
+                       "train_rows": len(train), "selection_rows": len(selection),
+                       "selection_accuracy": float(selected["correct"].mean()), **metrics}
+                      ).to_json(seed_out / "metrics.json", indent=2)
