@@ -8,6 +8,7 @@ Docs go to a folder the caller chooses.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import re
@@ -138,23 +139,41 @@ class Validator:
         self._source = self._context.data_sources.add_pandas("pandas")
 
     def validate(self, frame: pd.DataFrame, *, batch: str) -> ValidationOutcome:
-        """Validate ``frame`` (which must hold ``row_id``) as the batch named ``batch``."""
+        """Validate ``frame`` (which must hold ``row_id``) as the batch named ``batch``.
+
+        Two passes of Great Expectations: the whole suite in the SUMMARY result format (the one
+        stored for the Data Docs), then only the expectations that failed in the COMPLETE
+        format, whose per-row lists name the failing rows. COMPLETE costs most where nothing
+        fails (it materialises every row list of every expectation: 86× plain pandas at
+        200,000 rows, against 16× for SUMMARY), and most expectations pass."""
         definition = self._source.add_dataframe_asset(batch).add_batch_definition_whole_dataframe(
             "whole")
         validation = self._context.validation_definitions.add(
             self._gx.ValidationDefinition(name=batch, data=definition, suite=self._suite))
         has_ids = ROW_ID in frame.columns
-        result_format = {"result_format": "COMPLETE", "return_unexpected_index_query": False}
+        complete = {"result_format": "COMPLETE", "return_unexpected_index_query": False}
         if has_ids:
-            result_format["unexpected_index_column_names"] = [ROW_ID]
+            complete["unexpected_index_column_names"] = [ROW_ID]
         try:
-            result = validation.run(batch_parameters={"dataframe": frame},
-                                    result_format=result_format)
+            summary = validation.run(batch_parameters={"dataframe": frame},
+                                     result_format={"result_format": "SUMMARY"})
+            failed_ids = {r.expectation_config.id for r in summary.results if not r.success}
+            detailed = {}
+            if failed_ids:  # Batch.validate keeps this pass out of the Data Docs' store
+                chosen = [e for e in self._suite.expectations if e.id in failed_ids]
+                failures = self._gx.ExpectationSuite(
+                    name=f"{batch} failures", expectations=[copy.copy(e) for e in chosen])
+                for again, original in zip(failures.expectations, chosen, strict=True):
+                    again.id = original.id  # GX returns results in its own order
+                rerun = definition.get_batch(batch_parameters={"dataframe": frame}).validate(
+                    failures, result_format=complete)
+                detailed = {r.expectation_config.id: r for r in rerun.results}
         except Exception as exc:  # GX's own failure, not an expectation's: say so, in one line
             raise DatacentricError(
                 f"{batch}: Great Expectations could not run the suite ({type(exc).__name__}); "
                 f"check the suite's JSON against the table's columns.") from None
-        return ValidationOutcome(batch, [_outcome(r, has_ids) for r in result.results])
+        return ValidationOutcome(batch, [
+            _outcome(detailed.get(r.expectation_config.id, r), has_ids) for r in summary.results])
 
     def build_docs(self) -> Path:
         """Render Data Docs for every batch validated so far; return index.html's path."""
