@@ -96,10 +96,8 @@ def _search(evaluate: Callable[[optuna.Trial, dict], _Outcome],
                 if workers > 1 else [evaluate(t, p) for t, p in zip(trials, proposals,
                                                                    strict=True)]
             for trial, outcome in zip(trials, outcomes, strict=True):
-                # a worker process reported to its own copy of the study: repeat it here
-                reported = study.trials[trial.number].intermediate_values
-                for epoch, value in enumerate(outcome.reports):
-                    if epoch not in reported:
+                if workers > 1:  # a worker process reported to its own copy of the study
+                    for epoch, value in enumerate(outcome.reports):
                         trial.report(value, epoch)
                 if outcome.loss is None:
                     study.tell(trial, state=optuna.trial.TrialState.PRUNED)

@@ -4,7 +4,6 @@ evaluate stage treat it like any other model."""
 from __future__ import annotations
 
 import copy
-import itertools
 import sys
 
 import numpy as np
@@ -117,16 +116,15 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
                                       weight_decay=self.weight_decay, fused=dev == "cuda",
                                       capturable=graphed)
         scaler = torch.amp.GradScaler("cuda", enabled=plan.use_grad_scaler)
-        orders = (shard.rows(fit[torch.randperm(len(fit), generator=generator).to(dev)])
-                  for _ in range(self.max_epochs))
-        first_order = next(orders)
+        # any full batch will do for capture: its warm-up steps are undone
         step = graph_or_eager(trained, module, optimizer, scaler, plan, data,
-                              first_order[:batch_size] if graphed else None)
+                              fit[:batch_size] if graphed else None)
         self.cuda_graph_ = isinstance(step, GraphedStep)
         best_loss, best_state, stale = np.inf, None, 0
         self.history_ = []
-        for epoch, order in enumerate(itertools.chain([first_order], orders)):
+        for epoch in range(self.max_epochs):
             trained.train()
+            order = shard.rows(fit[torch.randperm(len(fit), generator=generator).to(dev)])
             step.total.zero_()
             for start in range(0, len(order), batch_size):
                 batch = order[start:start + batch_size]
