@@ -195,16 +195,21 @@ def score_case(case: np.lib.npyio.NpzFile, frame: pd.DataFrame, roles: TableRole
                       **standard(codes, case[f"run_{name}"], truth)})
         seconds[f"standard_{name}"] = seconds[name] + time.perf_counter() - started
     members = list(audit_params.models)
+    # the cached runs are unbounded; where audit.fit_rows binds, the audit's first pass refits
+    fit_rows = audit_params.fit_rows
+    bounded = fit_rows is not None and len(labels) * (FOLDS - 1) / FOLDS > fit_rows
 
     def fit_runs(excluded: np.ndarray | None) -> list[np.ndarray]:
-        if excluded is None:
+        if excluded is None and not bounded:
             return [case[f"run_{m}"] for m in members]
         return [out_of_fold_pred_probs(frame, roles, model=m, n_splits=FOLDS, random_state=seed,
-                                       excluded=excluded) for m in members]
+                                       fit_rows=audit_params.fit_rows, excluded=excluded)
+                for m in members]
 
     started = time.perf_counter()
     table, _ = audit_label_errors(labels, classes, fit_runs, passes=audit_params.passes)
-    audit_seconds = sum(seconds[m] for m in members) + time.perf_counter() - started
+    audit_seconds = (0 if bounded else sum(seconds[m] for m in members)) + \
+        time.perf_counter() - started
     flags = table["is_label_issue"].to_numpy()
     found.append({"recipe": "audit", **scores(flags, review_order(table), table[
         "label_score"].to_numpy(), truth)})
@@ -288,7 +293,8 @@ def time_table(frame: pd.DataFrame, roles: TableRoles, audit_params: AuditParams
 
     def fit_runs(excluded: np.ndarray | None) -> list[np.ndarray]:
         return [out_of_fold_pred_probs(frame, roles, model=m, n_splits=audit_params.folds,
-                                       random_state=0, excluded=excluded)
+                                       random_state=0, fit_rows=audit_params.fit_rows,
+                                       excluded=excluded)
                 for m in audit_params.models]
 
     recipes = {"standard_hgb": lambda: standard_recipe("hgb"),

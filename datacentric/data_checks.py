@@ -30,6 +30,7 @@ DATALAB_NEIGHBOURS = 10  # Datalab's default k for outliers, near-duplicates and
 # A column that leaks needs few intervals or codes to predict the label; the cap keeps each
 # tree's cost bounded on large tables (a 1M-row column: 20 s unbounded, 7 s capped).
 LEAKAGE_TREE_LEAVES = 256
+SCALE_ROWS = 10_000  # training rows whose nearest-neighbour distances set the shared-row scale
 
 
 def datalab_issues(features: np.ndarray, labels: np.ndarray, pred_probs: np.ndarray, *,
@@ -131,14 +132,19 @@ def shared_rows(train_features: np.ndarray, test_features: np.ndarray, train_ids
 
     A pair is shared when the Euclidean distance between featurized rows is at most
     ``distance_fraction`` times the median nearest-neighbour distance within the training
-    rows (0 finds exact copies only). Columns ``test_row_id``, ``train_row_id``, ``distance``.
-    Above ``exact_rows`` training rows the neighbour search is approximate.
+    rows (over at most :data:`SCALE_ROWS` of them, drawn with ``random_state``; 0 finds exact
+    copies only). Columns ``test_row_id``, ``train_row_id``, ``distance``. Above
+    ``exact_rows`` training rows the neighbour search is approximate.
     """
     search = neighbour_index(train_features, exact_rows=exact_rows, random_state=random_state)
     scale = 0.0
     if len(train_features) > 1:
-        within, _ = search.kneighbors(None, n_neighbors=1)
-        scale = float(np.median(within[:, 0]))
+        # the median over a sample of rows estimates the median over all of them; each
+        # sampled row finds itself first, so its nearest other row is the second
+        rows = np.random.default_rng(random_state).choice(
+            len(train_features), size=min(len(train_features), SCALE_ROWS), replace=False)
+        within, _ = search.kneighbors(train_features[np.sort(rows)], n_neighbors=2)
+        scale = float(np.median(within[:, 1]))
     distance, index = search.kneighbors(test_features, n_neighbors=1)
     close = distance[:, 0] <= distance_fraction * scale + 1e-9
     return pd.DataFrame({"test_row_id": np.asarray(test_ids)[close],

@@ -93,20 +93,26 @@ def split_unlabelled(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return labelled, frame[missing].reset_index(drop=True)
 
 
-def assign_row_ids(frame: pd.DataFrame, *, key: str | None = None) -> pd.DataFrame:
-    """Return a copy with a ``row_id`` column: a 16-hex-digit hash of the ``key`` column's
-    value when the table has a key, else of the values of every column except ``label``.
-
-    Either way the id is the same on every run, after rows are added or reordered and after a
-    relabel; with a key it also survives edits of the row's other values. Rows with the same
-    key (or identical values) get ``-1``, ``-2`` … suffixes in order of appearance.
-    """
+def content_ids(frame: pd.DataFrame, *, key: str | None = None) -> pd.Series:
+    """The base ``row_id`` of each row, row by row: a 16-hex-digit hash of the ``key``
+    column's value when the table has a key, else of the values of every column except
+    ``label`` (in name order). Rows with the same key or values share a base id."""
     if key is not None:
         hashed = pd.util.hash_pandas_object(frame[key].astype(str), index=False).to_numpy()
     else:
         features = frame.drop(columns=[LABEL], errors="ignore").sort_index(axis=1)
         hashed = pd.util.hash_pandas_object(features, index=False).to_numpy()
-    base = pd.Series([f"{h:016x}" for h in hashed], index=frame.index)
+    return pd.Series([f"{h:016x}" for h in hashed], index=frame.index)
+
+
+def assign_row_ids(frame: pd.DataFrame, *, key: str | None = None) -> pd.DataFrame:
+    """Return a copy with a ``row_id`` column: the :func:`content_ids` base id, with ``-1``,
+    ``-2`` … suffixes on the second, third … row (in order of appearance) sharing one.
+
+    Either way the id is the same on every run, after rows are added or reordered and after a
+    relabel; with a key it also survives edits of the row's other values.
+    """
+    base = content_ids(frame, key=key)
     occurrence = base.groupby(base).cumcount()
     ids = base.where(occurrence == 0, base + "-" + occurrence.astype(str))
     out = frame.copy()
@@ -114,23 +120,42 @@ def assign_row_ids(frame: pd.DataFrame, *, key: str | None = None) -> pd.DataFra
     return out
 
 
+def base_ids(row_ids: pd.Series) -> pd.Series:
+    """``row_id`` without its ``-n`` duplicate suffix."""
+    return row_ids.str.replace(r"-\d+$", "", regex=True)
+
+
+def split_keys(base: pd.Series, *, random_state: int) -> pd.Series:
+    """The seeded sort key (16 hex digits, ordered as the unsigned hash) of each base id:
+    within a class the smallest keys go to test. Row by row."""
+    hashed = pd.util.hash_pandas_object(base + f"/{random_state}", index=False).to_numpy()
+    return pd.Series([f"{h:016x}" for h in hashed], index=base.index)
+
+
+def test_counts(sizes: pd.Series, *, test_size: float) -> pd.Series:
+    """Test rows per class for classes of ``sizes`` rows: ``test_size`` of them rounded (half
+    to even), at least one and, from two rows on, at most all but one; none for a class of
+    one row."""
+    n_test = np.clip(np.round(sizes * test_size), 1, np.maximum(sizes - 1, 1))
+    return n_test.where(sizes > 1, 0).astype(int)
+
+
 def split_train_test(
     frame: pd.DataFrame, *, test_size: float, random_state: int
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Stratified split keyed by ``row_id``: within each class, the rows whose seeded hash of
-    ``row_id`` is smallest go to test.
+    """Stratified split keyed by ``row_id``: within each class, the :func:`test_counts` rows
+    with the smallest :func:`split_keys` (ties in frame order) go to test.
 
     A row's side depends on its id and the seed, not on file order, so adding rows moves few
     existing rows across; rows sharing a key or identical values (ids differing only in their
-    ``-n`` suffix) fall on the same side, so no test row repeats a training row. Each class
-    keeps at least one row on each side when it has two.
+    ``-n`` suffix) fall on the side of the first of them, so no test row repeats a training
+    row.
     """
-    base = frame[ROW_ID].str.replace(r"-\d+$", "", regex=True)
-    keys = pd.util.hash_pandas_object(base + f"/{random_state}", index=False)
+    base = base_ids(frame[ROW_ID])
+    keys = split_keys(base, random_state=random_state)
     rank = keys.groupby(frame[LABEL]).rank(method="first") - 1
-    sizes = frame[LABEL].map(frame[LABEL].value_counts())
-    n_test = np.clip(np.round(sizes * test_size), 1, np.maximum(sizes - 1, 1))
-    is_test = ((rank < n_test) & (sizes > 1)).groupby(base).transform("first")
+    n_test = frame[LABEL].map(test_counts(frame[LABEL].value_counts(), test_size=test_size))
+    is_test = (rank < n_test).groupby(base).transform("first")
     return frame[~is_test].reset_index(drop=True), frame[is_test].reset_index(drop=True)
 
 
@@ -162,17 +187,17 @@ def flip_labels(
     return pd.Series(classes[noisy], index=labels.index, name=labels.name)
 
 
-def require_class_rows(labels: pd.Series, *, min_rows: int, param: str,
+def require_class_rows(counts: pd.Series, *, min_rows: int, param: str,
                        source: str = "data") -> None:
-    """Refuse a table whose rarest training class has fewer than ``min_rows`` rows.
+    """Refuse a table whose rarest training class has fewer than ``min_rows`` rows;
+    ``counts`` holds the training rows per class (as ``value_counts`` gives them).
 
     Raises
     ------
     DatacentricError
         Naming the class, its count and ``param``, the setting that decides the minimum.
     """
-    counts = labels.value_counts()
-    rare = counts[counts < min_rows]
+    rare = counts[counts < min_rows].sort_values(ascending=False, kind="stable")
     if len(rare):
         raise DatacentricError(
             f"{source}: class '{rare.index[-1]}' has {int(rare.iloc[-1])} training rows, fewer "

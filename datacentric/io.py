@@ -138,14 +138,14 @@ def read_table(path: str | Path, *, delimiter: str | None = None,
         has duplicated column names.
     """
     path = Path(path)
-    suffix = _readable_suffix(path)
+    suffix = readable_suffix(path)
     with _read_errors(path):
         if suffix == ".parquet":
             frame = pd.read_parquet(path)
-            _refuse_duplicated_names(path, list(pq.read_schema(path).names))
+            refuse_duplicated_names(path, list(pq.read_schema(path).names))
         else:
             dialect = sniff_csv(path, delimiter=delimiter, encoding=encoding)
-            _refuse_duplicated_names(path, _csv_header(path, dialect))
+            refuse_duplicated_names(path, csv_header(path, dialect))
             frame = pd.read_csv(path, **_csv_options(dialect))
     if frame.empty:
         raise DatacentricError(f"{path}: has a header but no data rows.")
@@ -168,16 +168,16 @@ def read_chunks(path: str | Path, *, chunk_rows: int, delimiter: str | None = No
         As :func:`read_table` does, also for a problem found part-way through the file.
     """
     path = Path(path)
-    suffix = _readable_suffix(path)
+    suffix = readable_suffix(path)
     rows = 0
     with _read_errors(path):
         if suffix == ".parquet":
             source = pq.ParquetFile(path)
-            _refuse_duplicated_names(path, list(source.schema_arrow.names))
+            refuse_duplicated_names(path, list(source.schema_arrow.names))
             chunks = (batch.to_pandas() for batch in source.iter_batches(batch_size=chunk_rows))
         else:
             dialect = sniff_csv(path, delimiter=delimiter, encoding=encoding)
-            _refuse_duplicated_names(path, _csv_header(path, dialect))
+            refuse_duplicated_names(path, csv_header(path, dialect))
             chunks = pd.read_csv(path, chunksize=chunk_rows, **_csv_options(dialect))
         for chunk in chunks:
             rows += len(chunk)
@@ -186,7 +186,7 @@ def read_chunks(path: str | Path, *, chunk_rows: int, delimiter: str | None = No
         raise DatacentricError(f"{path}: has a header but no data rows.")
 
 
-def _readable_suffix(path: Path) -> str:
+def readable_suffix(path: Path) -> str:
     if not path.is_file():
         raise DatacentricError(f"{path}: file not found.")
     if path.stat().st_size == 0:
@@ -213,13 +213,13 @@ def _read_errors(path: Path) -> Iterator[None]:
         raise DatacentricError(f"{path}: cannot be read ({first_line}).") from None
 
 
-def _refuse_duplicated_names(path: Path, names: list[str]) -> None:
+def refuse_duplicated_names(path: Path, names: list[str]) -> None:
     duplicated = sorted({n for n in names if names.count(n) > 1})
     if duplicated:
         raise DatacentricError(f"{path}: duplicated column names {duplicated}.")
 
 
-def _csv_header(path: Path, dialect: CsvDialect) -> list[str]:
+def csv_header(path: Path, dialect: CsvDialect) -> list[str]:
     with path.open(encoding=dialect.encoding, newline="") as handle:
         return [name.strip() for name in next(csv.reader(handle, delimiter=dialect.delimiter),
                                               [])]

@@ -129,37 +129,84 @@ def fitting_rows(labels: np.ndarray, excluded: np.ndarray) -> np.ndarray:
     return keep | np.isin(labels, vanished)
 
 
-def out_of_fold_pred_probs(frame: pd.DataFrame, roles: TableRoles, *, model: str,
-                           n_splits: int, random_state: int,
-                           options: FeatureOptions = DEFAULT_FEATURES,
-                           tree_sample_rows: int = 100_000, exact_search_rows: int = 20_000,
-                           excluded: np.ndarray | None = None) -> np.ndarray:
-    """Out-of-fold predicted probabilities, shape (N, K), columns in sorted class order.
+def bounded_rows(labels: np.ndarray, max_rows: int | None, *, random_state: int) -> np.ndarray:
+    """Sorted positions of at most about ``max_rows`` of ``labels`` (N,), drawn without
+    replacement and stratified: each class keeps its share of ``max_rows`` (rounded down) and
+    at least one row, so no class vanishes from a sample (hence up to one row over per class).
+    Every position when ``max_rows`` is None or at least N."""
+    if max_rows is None or len(labels) <= max_rows:
+        return np.arange(len(labels))
+    rng = np.random.default_rng(random_state)
+    values, codes, counts = np.unique(labels, return_inverse=True, return_counts=True)
+    quota = np.minimum(counts, np.maximum(1, counts * max_rows // len(labels)))
+    kept = [rng.choice(np.flatnonzero(codes == k), size=quota[k], replace=False)
+            for k in range(len(values))]
+    return np.sort(np.concatenate(kept))
+
+
+@dataclass(frozen=True)
+class CrossFit:
+    """Out-of-fold probabilities of the audited rows, shape (N, K), and, when other rows were
+    given, theirs as the mean of the fold models' probabilities, shape (M, K); columns in
+    sorted class order."""
+
+    pred_probs: np.ndarray
+    other_pred_probs: np.ndarray | None
+
+
+def cross_fit(frame: pd.DataFrame, roles: TableRoles, *, model: str, n_splits: int,
+              random_state: int, options: FeatureOptions = DEFAULT_FEATURES,
+              tree_sample_rows: int = 100_000, exact_search_rows: int = 20_000,
+              fit_rows: int | None = None, excluded: np.ndarray | None = None,
+              other: pd.DataFrame | None = None) -> CrossFit:
+    """Cross-fitted probabilities of ``frame``'s rows (N) and of the ``other`` rows.
 
     Each fold fits the featurizer and the model ``model`` (a key of :data:`AUDIT_MODELS`,
     :func:`sized` for the fold) on the other folds only, leaving out the rows where the
-    boolean mask ``excluded`` (N,) is set (:func:`fitting_rows`); every row is predicted.
+    boolean mask ``excluded`` (N,) is set (:func:`fitting_rows`) and then keeping at most
+    about ``fit_rows`` of them (:func:`bounded_rows`), so a fold's fit costs the same on any
+    table size; every row of ``frame`` is predicted by the one fold model that never saw it,
+    and every ``other`` row by all of them (their mean), with no further fit.
     """
     classes = check_classes(frame[LABEL])
     require_finite(frame, roles, what="audited rows", advice=SUITE_ADVICE)
     require_features(roles)
     labels = frame[LABEL].to_numpy()
     pred_probs = np.zeros((len(frame), len(classes)))
+    other_pred_probs = None if other is None else np.zeros((len(other), len(classes)))
     folds = StratifiedKFold(n_splits, shuffle=True, random_state=random_state)
     with warnings.catch_warnings():  # "the least populated class has only n members": known
         warnings.simplefilter("ignore", UserWarning)
         splits = list(folds.split(frame, labels))
-    for fit_idx, held_idx in splits:
+    for fold, (fit_idx, held_idx) in enumerate(splits):
         if excluded is not None:
             fit_idx = fit_idx[fitting_rows(labels[fit_idx], excluded[fit_idx])]
+        fit_idx = fit_idx[bounded_rows(labels[fit_idx], fit_rows,
+                                       random_state=random_state + fold)]
         pipeline = audit_pipeline(
             model, roles, n_rows=len(fit_idx), random_state=random_state, options=options,
             tree_sample_rows=tree_sample_rows, exact_search_rows=exact_search_rows)
         fit_model(pipeline, frame.iloc[fit_idx], labels[fit_idx])
-        probs = repeatable_predict_proba(pipeline, frame.iloc[held_idx])
         columns = np.searchsorted(classes, pipeline.classes_)
-        pred_probs[np.ix_(held_idx, columns)] = probs
-    return pred_probs
+        pred_probs[np.ix_(held_idx, columns)] = repeatable_predict_proba(
+            pipeline, frame.iloc[held_idx])
+        if other is not None:
+            other_pred_probs[:, columns] += repeatable_predict_proba(pipeline, other) / n_splits
+    return CrossFit(pred_probs, other_pred_probs)
+
+
+def out_of_fold_pred_probs(frame: pd.DataFrame, roles: TableRoles, *, model: str,
+                           n_splits: int, random_state: int,
+                           options: FeatureOptions = DEFAULT_FEATURES,
+                           tree_sample_rows: int = 100_000, exact_search_rows: int = 20_000,
+                           fit_rows: int | None = None,
+                           excluded: np.ndarray | None = None) -> np.ndarray:
+    """Out-of-fold predicted probabilities, shape (N, K), columns in sorted class order: the
+    ``pred_probs`` of :func:`cross_fit` with the same arguments."""
+    return cross_fit(frame, roles, model=model, n_splits=n_splits, random_state=random_state,
+                     options=options, tree_sample_rows=tree_sample_rows,
+                     exact_search_rows=exact_search_rows, fit_rows=fit_rows,
+                     excluded=excluded).pred_probs
 
 
 def calibrate_temperature(pred_probs: np.ndarray, codes: np.ndarray) -> np.ndarray:

@@ -119,6 +119,7 @@ class AuditParams(_Section):
     shared_distance_fraction: float = Field(0.05, ge=0)
     exact_search_rows: int = Field(20_000, ge=1)
     tree_sample_rows: int = Field(100_000, ge=1)
+    fit_rows: int | None = Field(100_000, ge=10)
 
 
 class CleanParams(_Section):
@@ -238,8 +239,20 @@ class CompareParams(_Section):
         return arms
 
 
+class SparkParams(_Section):
+    master: str = "local[*]"
+    conf: dict[str, str] = {}
+    sample_rows: int = Field(100_000, ge=100)
+
+
+class ComputeParams(_Section):
+    engine: Literal["pandas", "spark"] = "pandas"
+    spark: SparkParams = SparkParams()
+
+
 class Params(_Section):
     base: BaseParams = BaseParams()
+    compute: ComputeParams = ComputeParams()
     data: DataParams = DataParams()
     # "validate" would shadow pydantic's BaseModel.validate; the YAML key stays `validate`.
     validation: ValidateParams = Field(ValidateParams(), alias="validate")

@@ -100,11 +100,22 @@ def parse_booleans(column: pd.Series) -> pd.Series | None:
             return None
         return column.map(lambda v: None if pd.isna(v) else bool(v)).astype("boolean")
     text = column.astype("string").str.strip().str.lower()
-    tokens = set(text.dropna().unique()) - {""}
-    if not tokens or not (tokens <= {"0", "1"} or tokens <= TRUE_WORDS | FALSE_WORDS):
-        return None  # 0/1 mixed with words is a code, not a boolean
+    if not reads_as_booleans(boolean_tokens(column)):
+        return None
     return text.map(lambda v: None if pd.isna(v) or v == "" else v in TRUE_WORDS | {"1"}
                     ).astype("boolean")
+
+
+def boolean_tokens(column: pd.Series) -> set[str]:
+    """The distinct present values of a text column, stripped and lower-cased."""
+    text = column.astype("string").str.strip().str.lower()
+    return set(text.dropna().unique()) - {""}
+
+
+def reads_as_booleans(tokens: set[str]) -> bool:
+    """Whether a column whose :func:`boolean_tokens` are ``tokens`` is boolean: all 0/1 or
+    all yes/no words (0/1 mixed with words is a code, not a boolean)."""
+    return bool(tokens) and (tokens <= {"0", "1"} or tokens <= TRUE_WORDS | FALSE_WORDS)
 
 
 def date_format(column: pd.Series) -> str | None:

@@ -120,8 +120,8 @@ def test_a_class_below_the_minimum_is_refused_with_the_param():
     labels = pd.Series(["a"] * 20 + ["b"] * 20 + ["rare"] * 3)
     with pytest.raises(DatacentricError, match=r"class 'rare' has 3 training rows, fewer than "
                                                r"data.min_class_rows=5"):
-        require_class_rows(labels, min_rows=5, param="data.min_class_rows")
-    require_class_rows(labels, min_rows=3, param="data.min_class_rows")
+        require_class_rows(labels.value_counts(), min_rows=5, param="data.min_class_rows")
+    require_class_rows(labels.value_counts(), min_rows=3, param="data.min_class_rows")
 
 
 def test_a_delivery_is_typed_by_the_recorded_roles(raw_frame):

@@ -19,7 +19,9 @@ from datacentric.dataset import assign_row_ids
 from datacentric.errors import DatacentricError
 from datacentric.label_audit import (
     audit_label_errors,
+    bounded_rows,
     check_classes,
+    cross_fit,
     disputed_rates,
     error_probabilities,
     find_label_errors,
@@ -143,6 +145,37 @@ def test_excluded_rows_are_predicted_but_never_fitted(blobs):
                                      excluded=excluded)
     assert thinned.shape == full.shape and np.isfinite(thinned).all()
     assert thinned[:, 1].mean() < full[:, 1].mean() - 0.05
+
+
+def test_bounded_rows_keep_every_class_in_proportion():
+    labels = np.array(["a"] * 900 + ["b"] * 99 + ["c"])
+    kept = bounded_rows(labels, 100, random_state=0)
+    assert np.all(np.diff(kept) > 0) and len(kept) <= 100 + 3
+    assert pd.Series(labels[kept]).value_counts().to_dict() == {"a": 90, "b": 9, "c": 1}
+    assert not np.array_equal(kept, bounded_rows(labels, 100, random_state=1))
+    np.testing.assert_array_equal(bounded_rows(labels, None, random_state=0), np.arange(1000))
+    np.testing.assert_array_equal(bounded_rows(labels, 1000, random_state=0), np.arange(1000))
+
+
+def test_bounded_fits_still_score_every_row_out_of_fold(blobs):
+    """Fold models fitted on a 40-row sample: every row still gets probabilities from the one
+    model that never saw it, the other rows the fold models' mean; no bound, no change."""
+    roles = roles_of(blobs)
+    other = blobs.sample(30, random_state=0)
+    args = {"model": "logreg", "n_splits": 5, "random_state": 0, "other": other}
+    full = cross_fit(blobs, roles, **args)
+    bounded = cross_fit(blobs, roles, fit_rows=40, **args)
+    for run in (full, bounded):
+        np.testing.assert_allclose(run.pred_probs.sum(axis=1), 1, atol=1e-6)
+        np.testing.assert_allclose(run.other_pred_probs.sum(axis=1), 1, atol=1e-6)
+        given = (blobs.loc[FLIPPED, LABEL] == "yes").astype(int).to_numpy()
+        assert (run.pred_probs[FLIPPED, given] < 0.5).all()
+    assert not np.allclose(bounded.pred_probs, full.pred_probs)
+    np.testing.assert_array_equal(
+        cross_fit(blobs, roles, fit_rows=len(blobs), **args).pred_probs, full.pred_probs)
+    np.testing.assert_array_equal(out_of_fold_pred_probs(blobs, roles, model="logreg",
+                                                         n_splits=5, random_state=0),
+                                  full.pred_probs)
 
 
 @pytest.mark.parametrize("model", ["logreg", "hgb"])

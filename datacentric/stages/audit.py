@@ -30,36 +30,20 @@ from datacentric.errors import DatacentricError
 from datacentric.features import FeatureOptions, build_featurizer
 from datacentric.io import read_input, read_json_input, write_csv, write_json, write_parquet
 from datacentric.label_audit import (
+    CrossFit,
     audit_label_errors,
-    audit_pipeline,
+    bounded_rows,
     check_classes,
+    cross_fit,
     disputed_rates,
     disputed_share,
     find_label_errors,
-    fitting_rows,
     label_error_rates,
     noise_matrix,
-    out_of_fold_pred_probs,
-    repeatable_predict_proba,
 )
-from datacentric.models.zoo import fit_model
 from datacentric.params import AuditParams, load_params
 from datacentric.review import review_sheet
 from datacentric.roles import TableRoles
-
-
-def _test_runs(train: pd.DataFrame, test: pd.DataFrame, roles: TableRoles, params: AuditParams,
-               seed: int, options: FeatureOptions) -> list[np.ndarray]:
-    """Each audit model fitted on the training rows ``train`` (every class among them),
-    predicting the test rows."""
-    runs = []
-    for name in params.models:
-        pipeline = fit_model(audit_pipeline(
-            name, roles, n_rows=len(train), random_state=seed, options=options,
-            tree_sample_rows=params.tree_sample_rows,
-            exact_search_rows=params.exact_search_rows), train, train[LABEL])
-        runs.append(repeatable_predict_proba(pipeline, test))
-    return runs
 
 
 def _score_against_truth(table: pd.DataFrame, truth: pd.DataFrame) -> dict[str, float]:
@@ -70,23 +54,32 @@ def _score_against_truth(table: pd.DataFrame, truth: pd.DataFrame) -> dict[str, 
             "pr_auc": average_precision_score(merged[IS_FLIPPED], -merged["label_score"])}
 
 
-def _train_labels(train: pd.DataFrame, roles: TableRoles, audit: AuditParams, seed: int,
-                  options: FeatureOptions):
-    """The label table of the training rows (out of fold), the ensemble's out-of-fold
-    probabilities and the classes."""
+def _label_audits(train: pd.DataFrame, test: pd.DataFrame, roles: TableRoles,
+                  audit: AuditParams, seed: int, options: FeatureOptions):
+    """The label tables of the training rows (out of fold) and of the test rows (the last
+    pass's fold models), the ensemble's out-of-fold probabilities and the classes."""
     classes = check_classes(train[LABEL])
+    runs: list[CrossFit] = []
+    per_pass = audit.repeats * len(audit.models)
 
     def fit_runs(excluded: np.ndarray | None) -> list[np.ndarray]:
-        return [out_of_fold_pred_probs(train, roles, model=name, n_splits=audit.folds,
-                                       random_state=seed + repeat, options=options,
-                                       tree_sample_rows=audit.tree_sample_rows,
-                                       exact_search_rows=audit.exact_search_rows,
-                                       excluded=excluded)
-                for repeat in range(audit.repeats) for name in audit.models]
+        # only the last pass's fold models score the test rows
+        last = len(runs) // per_pass == audit.passes - 1
+        runs.extend(cross_fit(train, roles, model=name, n_splits=audit.folds,
+                              random_state=seed + repeat, options=options,
+                              tree_sample_rows=audit.tree_sample_rows,
+                              exact_search_rows=audit.exact_search_rows,
+                              fit_rows=audit.fit_rows, excluded=excluded,
+                              other=test if last else None)
+                    for repeat in range(audit.repeats) for name in audit.models)
+        return [run.pred_probs for run in runs[-per_pass:]]
 
     train_table, ensemble = audit_label_errors(train[LABEL].to_numpy(), classes, fit_runs,
                                                passes=audit.passes)
-    return train_table, ensemble, classes
+    test_table, _ = find_label_errors(test[LABEL].to_numpy(),
+                                      [run.other_pred_probs for run in runs[-per_pass:]],
+                                      classes)
+    return train_table, test_table, ensemble, classes
 
 
 def _leakage(train: pd.DataFrame, roles: TableRoles, model: float, n_classes: int,
@@ -104,7 +97,10 @@ def _leakage(train: pd.DataFrame, roles: TableRoles, model: float, n_classes: in
     if unknown:
         raise DatacentricError(f"params.yaml: audit.acknowledged_leaks names '{unknown[0]}', "
                                f"which is not a column of the table.")
-    leakage = single_column_leakage(train, roles, random_state=seed)
+    # a leaking column shows on a sample as well as on every row
+    sample = train.iloc[bounded_rows(train[LABEL].to_numpy(), audit.fit_rows,
+                                     random_state=seed)]
+    leakage = single_column_leakage(sample, roles, random_state=seed)
     leakage["leaks"] = leaking_columns(leakage, model_balanced_accuracy=model,
                                        n_classes=n_classes, margin=audit.leakage_margin)
     leakage["acknowledged"] = leakage["column"].isin(audit.acknowledged_leaks)
@@ -145,17 +141,11 @@ def main(params_path: str = "params.yaml") -> None:
     # the validation suite keeps test labels inside the training label set; a class that lost
     # all its training rows to quarantine cannot be audited on the test side
     test = test[test[LABEL].isin(train[LABEL].unique())].reset_index(drop=True)
-    train_table, ensemble, classes = _train_labels(train, roles, audit, seed, options)
+    train_table, test_table, ensemble, classes = _label_audits(train, test, roles, audit,
+                                                               seed, options)
     # a leak stops the pipeline before any further model trains on it
     model = float(balanced_accuracy_score(train[LABEL], classes[ensemble.argmax(axis=1)]))
     leakage = _leakage(train, roles, model, len(classes), audit, seed)
-    # after a first pass, the test-side models learn from the training rows not flagged
-    # (fitting_rows keeps every class)
-    learn_from = train[fitting_rows(train[LABEL].to_numpy(), train_table[
-        "is_label_issue"].to_numpy())] if audit.passes > 1 else train
-    test_table, _ = find_label_errors(test[LABEL].to_numpy(),
-                                      _test_runs(learn_from, test, roles, audit, seed, options),
-                                      classes)
     datalab, datalab_counts, shared = _data_checks(train, test, roles, ensemble, audit, seed,
                                                    options)
 

@@ -11,32 +11,53 @@ metrics/ingest.json (counts and one line per column), and prints that line per c
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
+import pandas as pd
 import typer
 
 from datacentric import dataset, paths
 from datacentric.columns import IS_FLIPPED, LABEL, ROW_ID, TRUE_LABEL
+from datacentric.errors import DatacentricError
 from datacentric.io import read_table, write_json, write_parquet
-from datacentric.params import load_params
+from datacentric.params import Params, load_params
 from datacentric.project import resolve_inside
 from datacentric.roles import describe
 
 
-def main(params_path: str = "params.yaml") -> None:
-    params = load_params(params_path)
+def _echo_columns(columns: dict[str, dict]) -> None:
+    width = max(map(len, columns), default=0)
+    for name, c in columns.items():
+        typer.echo(f"{name:<{width}}  {c['role']:<14} {c['type']:<15} {c['distinct']:>8} "
+                   f"distinct  {c['missing']:6.1%} missing")
+
+
+def _echo_unlabelled(count: int, target: str) -> None:
+    if count:
+        typer.echo(f"{count} rows have no value in '{target}': set aside in "
+                   f"{paths.UNLABELLED} (they can be scored with `datacentric predict`).")
+
+
+def _metrics(counts: dict[str, int], roles, columns: dict[str, dict]) -> dict:
+    return {
+        **counts, "key": roles.key,
+        "columns_by_role": dict(Counter(c["role"] for c in columns.values())),
+        # a list, so `dvc exp show` keeps one column per metric, not four per table column
+        "columns": [{"column": name, **c} for name, c in columns.items()],
+    }
+
+
+def _on_pandas(params: Params, source: Path) -> None:
     data = params.data
-    source = resolve_inside(data.source, key="data.source")
     raw = read_table(source, delimiter=data.csv.delimiter, encoding=data.csv.encoding)
     frame, roles = dataset.prepare(raw, target=data.target, columns=data.columns.overrides(),
                                    decimal=data.csv.decimal, thousands=data.csv.thousands,
                                    source=str(source))
     frame, unlabelled = dataset.split_unlabelled(dataset.assign_row_ids(frame, key=roles.key))
-    if len(unlabelled):
-        typer.echo(f"{len(unlabelled)} rows have no value in '{data.target}': set aside in "
-                   f"{paths.UNLABELLED} (they can be scored with `datacentric predict`).")
+    _echo_unlabelled(len(unlabelled), data.target)
     train, test = dataset.split_train_test(
         frame, test_size=data.test_size, random_state=params.base.seed)
-    dataset.require_class_rows(train[LABEL], min_rows=data.min_class_rows,
+    dataset.require_class_rows(train[LABEL].value_counts(), min_rows=data.min_class_rows,
                                param="data.min_class_rows", source=str(source))
     noise = data.label_noise
     truth = train[[ROW_ID, LABEL]].rename(columns={LABEL: TRUE_LABEL})
@@ -45,20 +66,72 @@ def main(params_path: str = "params.yaml") -> None:
     truth[IS_FLIPPED] = truth[TRUE_LABEL].to_numpy() != train[LABEL].to_numpy()
 
     columns = describe(frame, roles)
-    width = max(map(len, columns), default=0)
-    for name, c in columns.items():
-        typer.echo(f"{name:<{width}}  {c['role']:<14} {c['type']:<15} {c['distinct']:>8} "
-                   f"distinct  {c['missing']:6.1%} missing")
+    _echo_columns(columns)
     write_parquet(train, paths.PREPARED_TRAIN)
     write_parquet(test, paths.PREPARED_TEST)
     write_parquet(truth, paths.LABEL_TRUTH)
     write_parquet(unlabelled, paths.UNLABELLED)
     write_json(roles.to_dict(), paths.COLUMN_ROLES)
-    write_json({
+    write_json(_metrics({
         "rows": len(frame), "train_rows": len(train), "test_rows": len(test),
-        "unlabelled_rows": len(unlabelled),
-        "classes": int(frame[LABEL].nunique()), "flipped_labels": int(truth[IS_FLIPPED].sum()),
-        "key": roles.key, "columns_by_role": dict(Counter(c["role"] for c in columns.values())),
-        # a list, so `dvc exp show` keeps one column per metric, not four per table column
-        "columns": [{"column": name, **c} for name, c in columns.items()],
-    }, paths.METRICS / "ingest.json")
+        "unlabelled_rows": len(unlabelled), "classes": int(frame[LABEL].nunique()),
+        "flipped_labels": int(truth[IS_FLIPPED].sum())}, roles, columns),
+        paths.METRICS / "ingest.json")
+
+
+def _on_spark(params: Params, source: Path) -> None:
+    from pyspark.sql import functions as F
+
+    from datacentric.spark import ingest as spark_ingest
+    from datacentric.spark.session import spark_session
+
+    data, spark = params.data, params.compute.spark
+    if data.label_noise.rate > 0:
+        raise DatacentricError("params.yaml: data.label_noise plants noise on the pandas engine "
+                               "only; set compute.engine: pandas or data.label_noise.rate: 0.")
+    session = spark_session(spark)
+    raw = spark_ingest.read_raw(session, source, delimiter=data.csv.delimiter,
+                                encoding=data.csv.encoding)
+    sample, roles = spark_ingest.roles_from_sample(
+        raw, target=data.target, columns=data.columns.overrides(), decimal=data.csv.decimal,
+        thousands=data.csv.thousands, source=str(source), sample_rows=spark.sample_rows,
+        random_state=params.base.seed)
+    frame, roles, names = spark_ingest.typed_with_ids(raw, roles, random_state=params.base.seed)
+    frame = frame.cache()
+    has_label = F.col(LABEL).isNotNull()
+    unlabelled_rows = frame.filter(~has_label).count()
+    _echo_unlabelled(unlabelled_rows, data.target)
+    train, test = spark_ingest.split_train_test(frame.filter(has_label),
+                                                test_size=data.test_size)
+    train = train.cache()
+    counts = pd.Series({row[LABEL]: row["count"]
+                        for row in train.groupBy(LABEL).count().collect()})
+    dataset.require_class_rows(counts,
+                               min_rows=data.min_class_rows, param="data.min_class_rows",
+                               source=str(source))
+    columns = describe(sample[sample[LABEL].notna()], roles)
+    _echo_columns(columns)
+    spark_ingest.write_parquet(train, paths.PREPARED_TRAIN, names)
+    spark_ingest.write_parquet(test, paths.PREPARED_TEST, names)
+    spark_ingest.write_parquet(
+        train.select(ROW_ID, spark_ingest.POSITION, F.col(LABEL).alias(TRUE_LABEL),
+                     F.lit(False).alias(IS_FLIPPED)),
+        paths.LABEL_TRUTH, [ROW_ID, TRUE_LABEL, IS_FLIPPED])
+    spark_ingest.write_parquet(frame.filter(~has_label), paths.UNLABELLED, names)
+    write_json(roles.to_dict(), paths.COLUMN_ROLES)
+    train_rows = int(counts.sum())
+    test_rows = test.count()
+    write_json(_metrics({
+        "rows": train_rows + test_rows, "train_rows": train_rows,
+        "test_rows": test_rows, "unlabelled_rows": unlabelled_rows, "classes": len(counts),
+        "flipped_labels": 0, "roles_inferred_on_rows": len(sample)}, roles, columns),
+        paths.METRICS / "ingest.json")
+
+
+def main(params_path: str = "params.yaml") -> None:
+    params = load_params(params_path)
+    source = resolve_inside(params.data.source, key="data.source")
+    if params.compute.engine == "spark":
+        _on_spark(params, source)
+    else:
+        _on_pandas(params, source)

@@ -1,0 +1,192 @@
+"""Ingest on Spark: the raw table read, typed, given row ids and split without collecting it.
+
+The same row-local functions as the pandas engine type each partition
+(:mod:`datacentric.chunks`), hash the row ids and the split keys; the global steps (the typing
+plan, duplicate ids, the per-class split) are Spark jobs. On the same rows the result equals
+the pandas engine's: same ``row_id``, same split, same typed values. The column roles are
+inferred on at most ``sample_rows`` rows drawn to the driver (all rows of a smaller table).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from datacentric import chunks, dataset
+from datacentric.columns import LABEL, ROW_ID
+from datacentric.errors import DatacentricError
+from datacentric.io import csv_header, readable_suffix, refuse_duplicated_names, sniff_csv
+from datacentric.roles import TableRoles
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+POSITION = "_position"  # the row's place in the file, for "first" and "in order of appearance"
+BASE = "_base"
+SPLIT_KEY = "_split_key"
+
+
+def read_raw(session: SparkSession, path: Path, *, delimiter: str | None = None,
+             encoding: str | None = None) -> DataFrame:
+    """The file as Spark reads it (by its absolute path: the JVM keeps the working folder it
+    started in), with :data:`POSITION`: a CSV's cells as text (in the
+    :func:`datacentric.io.sniff_csv` dialect; quoted fields may span lines), a Parquet file's
+    columns as stored.
+
+    Raises
+    ------
+    DatacentricError
+        As :func:`datacentric.io.read_table` does for a missing file, a duplicated column
+        name or no data rows.
+    """
+    from pyspark.sql import functions as F
+
+    suffix = readable_suffix(path)
+    if suffix == ".parquet":
+        raw = session.read.parquet(str(path.resolve()))
+    else:
+        dialect = sniff_csv(path, delimiter=delimiter, encoding=encoding)
+        refuse_duplicated_names(path, csv_header(path, dialect))
+        raw = (session.read.option("header", True).option("sep", dialect.delimiter)
+               .option("encoding", dialect.encoding.removesuffix("-sig"))
+               .option("multiLine", True).option("quote", '"').option("escape", '"')
+               .option("ignoreLeadingWhiteSpace", True).option("mode", "FAILFAST")
+               .csv(str(path.resolve())))
+        raw = raw.toDF(*[name.removeprefix("\ufeff") for name in raw.columns])
+    return raw.withColumn(POSITION, F.monotonically_increasing_id())
+
+
+def roles_from_sample(raw: DataFrame, *, target: str, columns: Mapping[str, object],
+                      decimal: str | None, thousands: str | None, source: str,
+                      sample_rows: int, random_state: int) -> tuple[pd.DataFrame, TableRoles]:
+    """The rows the roles are inferred on (every row up to ``sample_rows``, else a seeded
+    sample of that many, in file order), typed, and the roles
+    (:func:`datacentric.dataset.prepare`).
+
+    Raises
+    ------
+    DatacentricError
+        As :func:`datacentric.dataset.prepare` does, and when the file has no data rows.
+    """
+    from pyspark.sql import functions as F
+
+    rows = raw.count()
+    if rows == 0:
+        raise DatacentricError(f"{source}: has a header but no data rows.")
+    chosen = raw if rows <= sample_rows else raw.sample(
+        fraction=min(1.0, 1.1 * sample_rows / rows), seed=random_state)
+    sample = chosen.orderBy(POSITION).limit(sample_rows).toPandas().drop(columns=POSITION)
+    frame, roles = dataset.prepare(chunks.with_missing_strings(sample), target=target,
+                                   columns=columns, decimal=decimal, thousands=thousands,
+                                   source=source)
+    if roles.key is not None and rows > sample_rows:
+        # a key unique in the sample must be unique in the table, or the table has none
+        key = F.trim(F.col(roles.key))
+        if raw.select(F.countDistinct(key)).first()[0] != rows:
+            roles = TableRoles(roles.target, roles.label_type, roles.columns, key=None)
+    return frame, roles
+
+
+def _spark_type(dtype, values: pd.Series):
+    from pyspark.sql import types as T
+
+    if pd.api.types.is_bool_dtype(dtype):
+        return T.BooleanType()
+    if pd.api.types.is_float_dtype(dtype):
+        return T.DoubleType()
+    if pd.api.types.is_integer_dtype(dtype):
+        return T.LongType()
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        return T.TimestampNTZType()
+    present = values.dropna()
+    if len(present) and present.map(type).eq(bool).all():
+        return T.BooleanType()
+    if len(present) and present.map(lambda v: isinstance(v, (int, np.integer))).all():
+        return T.LongType()
+    return T.StringType()
+
+
+def typed_with_ids(raw: DataFrame, roles: TableRoles, *, random_state: int
+                   ) -> tuple[DataFrame, TableRoles, list[str]]:
+    """Every row typed as the whole table would be (:func:`datacentric.chunks.typing_plan`
+    over every partition's facts), with ``row_id`` (duplicates numbered in file order),
+    :data:`BASE`, :data:`SPLIT_KEY` and :data:`POSITION`. Returns the frame, the roles with
+    the label type of the whole table, and the output columns in order."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+    from pyspark.sql import types as T
+
+    def facts(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        for batch in batches:
+            found = chunks.chunk_facts(chunks.with_missing_strings(batch), roles)
+            yield pd.DataFrame({"facts": [json.dumps(found)]})
+
+    found = [json.loads(row.facts) for row in
+             raw.drop(POSITION).mapInPandas(facts, "facts string").collect()]
+    plan = chunks.typing_plan(found, roles)
+    roles = TableRoles(roles.target, plan.label_type, roles.columns, key=roles.key)
+
+    def typed(batch: pd.DataFrame) -> pd.DataFrame:
+        out = chunks.type_chunk(chunks.with_missing_strings(batch.drop(columns=POSITION)),
+                                roles, plan)
+        base = dataset.content_ids(out, key=roles.key)
+        return out.assign(**{BASE: base.to_numpy(), POSITION: batch[POSITION].to_numpy(),
+                             SPLIT_KEY: dataset.split_keys(base, random_state=random_state)
+                             .to_numpy()})
+
+    example = typed(raw.limit(1000).toPandas())
+    schema = T.StructType([T.StructField(name, _spark_type(example[name].dtype, example[name]))
+                           for name in example.columns])
+    if LABEL in example:  # the label's Spark type follows the plan, not the first rows
+        label = {"bool": T.BooleanType(), "int": T.LongType()}.get(plan.label_type,
+                                                                    T.StringType())
+        schema = T.StructType([T.StructField(f.name, label) if f.name == LABEL else f
+                               for f in schema.fields])
+
+    def typed_batches(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        for batch in batches:
+            yield typed(batch)
+
+    frame = raw.mapInPandas(typed_batches, schema)
+    occurrence = F.row_number().over(Window.partitionBy(BASE).orderBy(POSITION)) - 1
+    frame = frame.withColumn(ROW_ID, F.when(occurrence == 0, F.col(BASE)).otherwise(
+        F.concat(F.col(BASE), F.lit("-"), occurrence.cast("string"))))
+    columns = [ROW_ID] + [c for c in example.columns if c not in (BASE, POSITION, SPLIT_KEY)]
+    return frame, roles, columns
+
+
+def split_train_test(labelled: DataFrame, *, test_size: float
+                     ) -> tuple[DataFrame, DataFrame]:
+    """:func:`datacentric.dataset.split_train_test` on Spark: within each class the
+    :func:`datacentric.dataset.test_counts` rows with the smallest :data:`SPLIT_KEY` (ties in
+    file order) go to test, and rows sharing a base id follow the first of them."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    sizes = pd.Series({row[LABEL]: row["count"]
+                       for row in labelled.groupBy(LABEL).count().collect()})
+    n_test = dataset.test_counts(sizes, test_size=test_size)
+    quota = labelled.sparkSession.createDataFrame(
+        [(label, int(n)) for label, n in n_test.items()],
+        schema=[LABEL, "_n_test"]).select(F.col(LABEL).cast(labelled.schema[LABEL].dataType),
+                                          "_n_test")
+    rank = F.row_number().over(Window.partitionBy(LABEL).orderBy(SPLIT_KEY, POSITION)) - 1
+    marked = labelled.join(F.broadcast(quota), on=LABEL).withColumn(
+        "_by_rank", rank < F.col("_n_test"))
+    marked = marked.withColumn("_is_test", F.first("_by_rank").over(
+        Window.partitionBy(BASE).orderBy(POSITION)))
+    return marked.filter(~F.col("_is_test")), marked.filter(F.col("_is_test"))
+
+
+def write_parquet(frame: DataFrame, path: str | Path, columns: list[str]) -> None:
+    """``frame``'s ``columns`` in file order as a Parquet dataset (a folder) at ``path``,
+    replacing it in one rename (:func:`datacentric.io.atomic_path`)."""
+    from datacentric.io import atomic_path
+
+    with atomic_path(path) as tmp:
+        frame.orderBy(POSITION).select(*columns).write.parquet(str(tmp.resolve()))

@@ -1,0 +1,204 @@
+"""Ingest on the Spark engine against the pandas engine, on local Spark (a real JVM)."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from helpers import commit_all, make_project, run, set_params
+
+from datacentric import chunks, paths
+from datacentric.errors import DatacentricError
+from datacentric.params import SparkParams
+from datacentric.stages import ingest
+
+pyspark = pytest.importorskip("pyspark")
+
+ROWS = 20_000
+# small Arrow batches, so that every column's typing is decided across many chunks
+SPARK = {"master": "local[2]",
+         "conf": {"spark.sql.execution.arrow.maxRecordsPerBatch": "1000",
+                  "spark.sql.shuffle.partitions": "4"}}
+
+
+def messy_table(rows: int = ROWS, *, random_state: int = 0) -> pd.DataFrame:
+    """A table as users export it: missing-value words, a numeric column with one value that
+    does not read (late in the file), booleans as words, a code column that is 0/1 early and
+    y/n late, dates, free text with commas, quotes and line breaks, exact duplicate rows,
+    unlabelled rows and a rare class."""
+    rng = np.random.default_rng(random_state)
+    income = rng.lognormal(10, 1, rows).round(2).astype(str).astype(object)
+    income[rng.random(rows) < 0.05] = "NA"
+    age = rng.integers(18, 90, rows).astype(str).astype(object)
+    age[rows - 7] = "unknown"
+    flag = np.where(np.arange(rows) < rows // 2, rng.choice(["0", "1"], rows),
+                    rng.choice(["y", "n"], rows))
+    words = np.array(["late", "payment", "called twice", 'said "no"', "moved, new address",
+                      "line\nbreak", "ok"])
+    frame = pd.DataFrame({
+        "income": income, "age": age,
+        "member": rng.choice(["yes", "no", "Yes", "N/A"], rows),
+        "code": flag,
+        "joined": pd.to_datetime("2020-01-01") + pd.to_timedelta(rng.integers(0, 1500, rows),
+                                                                 unit="D"),
+        "city": rng.choice(["Lyon", "Paris", "Nice", " Lille", ""], rows),
+        "note": [" ".join(rng.choice(words, 3)) for _ in range(rows)],
+        "status": rng.choice(["good", "bad", "unknown"], rows, p=[0.6, 0.39, 0.01]),
+    })
+    frame["joined"] = frame["joined"].dt.strftime("%d/%m/%Y")
+    frame.loc[rng.random(rows) < 0.01, "status"] = ""
+    frame.iloc[100:140] = frame.iloc[60:100].to_numpy()  # exact duplicates
+    return frame
+
+
+@pytest.fixture(scope="module")
+def projects(tmp_path_factory):
+    """The same CSV ingested by each engine in its own project folder."""
+    root = tmp_path_factory.mktemp("engines")
+    messy_table().to_csv(root / "table.csv", index=False)
+    done = {}
+    for engine in ("pandas", "spark"):
+        where = root / engine
+        (where / "data").mkdir(parents=True)
+        (where / "data" / "table.csv").write_bytes((root / "table.csv").read_bytes())
+        params = {"data": {"source": "data/table.csv", "target": "status"},
+                  "compute": {"engine": engine, "spark": SPARK}}
+        (where / "params.yaml").write_text(yaml.safe_dump(params))
+        cwd = os.getcwd()
+        os.chdir(where)
+        try:
+            ingest.main()
+        finally:
+            os.chdir(cwd)
+        done[engine] = where
+    return done
+
+
+def read(where, path) -> pd.DataFrame:
+    return pd.read_parquet(where / path)
+
+
+@pytest.mark.parametrize("path", [paths.PREPARED_TRAIN, paths.PREPARED_TEST, paths.UNLABELLED,
+                                  paths.LABEL_TRUTH])
+def test_both_engines_write_the_same_rows_ids_and_values(projects, path):
+    pandas_out, spark_out = read(projects["pandas"], path), read(projects["spark"], path)
+    assert (projects["spark"] / path).is_dir()
+    assert list(spark_out.columns) == list(pandas_out.columns)
+    pd.testing.assert_series_equal(spark_out["row_id"], pandas_out["row_id"])
+    # Spark's Parquet has no pandas metadata: nullable booleans come back as objects, and
+    # timestamps in microseconds; the values are the same
+    pd.testing.assert_frame_equal(missing_as_none(spark_out.astype(pandas_out.dtypes.to_dict())),
+                                  missing_as_none(pandas_out))
+
+
+def missing_as_none(frame: pd.DataFrame) -> pd.DataFrame:
+    """Missing text cells as None (an all-missing label column reads as NaN from Spark's file,
+    as None from pandas')."""
+    text = frame.select_dtypes(include=["object", "string"]).columns
+    return frame.assign(**{c: frame[c].astype(object).where(frame[c].notna(), None)
+                           for c in text})
+
+
+def test_both_engines_record_the_same_roles_and_counts(projects):
+    def metrics(engine):
+        found = json.loads((projects[engine] / paths.METRICS / "ingest.json").read_text())
+        found.pop("roles_inferred_on_rows", None)
+        return found
+
+    roles = {e: json.loads((projects[e] / paths.COLUMN_ROLES).read_text()) for e in projects}
+    assert roles["spark"] == roles["pandas"]
+    assert roles["pandas"]["columns"]["code"]["role"] == "categorical"
+    assert metrics("spark") == metrics("pandas")
+    train = read(projects["spark"], paths.PREPARED_TRAIN)
+    assert train["age"].map(type).eq(str).all()  # one unreadable age: the column stays text
+    assert train["row_id"].str.contains("-").any()  # duplicates numbered
+
+
+def test_the_typing_plan_decides_as_the_whole_table_would():
+    frame = pd.DataFrame({"n": ["1", "2", "x", "4"], "b": ["yes", "no", "1", None],
+                          "y": ["1", "2", "2", None]})
+    from datacentric.dataset import prepare
+
+    whole, roles = prepare(frame.iloc[:2], target="y")  # roles from rows that all read
+    facts = [chunks.chunk_facts(frame.iloc[i:i + 1], roles) for i in range(len(frame))]
+    plan = chunks.typing_plan(facts, roles)
+    assert plan.text_columns == {"n", "b"} and plan.label_type == "int"
+    typed = pd.concat([chunks.type_chunk(frame.iloc[[i]], roles, plan) for i in range(4)])
+    assert typed["n"].tolist()[:3] == ["1", "2", "x"] and typed["label"].tolist()[:3] == [1, 2, 2]
+
+
+def test_missing_strings_match_pandas_read_csv():
+    from pandas._libs.parsers import STR_NA_VALUES
+
+    assert frozenset(STR_NA_VALUES) == chunks.NA_STRINGS
+
+
+def test_planted_noise_is_refused_on_spark(tmp_path, monkeypatch):
+    (tmp_path / "data").mkdir()
+    messy_table(200).to_csv(tmp_path / "data" / "table.csv", index=False)
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump({
+        "data": {"source": "data/table.csv", "target": "status",
+                 "label_noise": {"rate": 0.1}},
+        "compute": {"engine": "spark", "spark": SPARK}}))
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(DatacentricError, match="data.label_noise plants noise on the pandas"):
+        ingest.main()
+    assert not (tmp_path / "data" / "prepared").exists()
+
+
+BAD_TABLES = {
+    "no target column": ("x,y\n1,a\n2,b\n", {}),
+    "a single class": ("x,status\n1,a\n2,a\n3,a\n", {}),
+    "duplicated column names": ("x,x,status\n1,2,a\n3,4,b\n", {}),
+    "header only": ("x,status\n", {}),
+    "a reserved column name": ("row_id,x,status\n1,2,a\n3,4,b\n", {}),
+    "a class below the minimum": ("x,status\n" + "".join(f"{i},a\n" for i in range(20))
+                                  + "1,b\n2,b\n", {"min_class_rows": 5}),
+    "an unknown forced column": ("x,status\n1,a\n2,b\n", {"columns": {"id": "nope"}}),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_TABLES), ids=list(BAD_TABLES))
+def test_bad_tables_get_the_same_sentence_on_both_engines(case, tmp_path, monkeypatch):
+    text, data = BAD_TABLES[case]
+    found = {}
+    for engine in ("pandas", "spark"):
+        where = tmp_path / engine
+        (where / "data").mkdir(parents=True)
+        (where / "data" / "table.csv").write_text(text)
+        (where / "params.yaml").write_text(yaml.safe_dump({
+            "data": {"source": "data/table.csv", "target": "status", **data},
+            "compute": {"engine": engine, "spark": SPARK}}))
+        monkeypatch.chdir(where)
+        with pytest.raises(DatacentricError) as raised:
+            ingest.main()
+        found[engine] = str(raised.value)
+        assert not (where / "data" / "prepared").exists()
+    assert found["spark"] == found["pandas"]
+
+
+def test_spark_params_default_to_local():
+    assert SparkParams().master == "local[*]" and SparkParams().sample_rows == 100_000
+
+
+@pytest.mark.slow
+def test_dvc_repro_runs_the_spark_ingest_and_then_has_nothing_to_do(tmp_path):
+    project = make_project(tmp_path)
+    (project / "data" / "raw").mkdir(parents=True, exist_ok=True)
+    messy_table(3000).to_csv(project / "data" / "raw" / "table.csv", index=False)
+    run(["dvc", "add", "-q", "data/raw/table.csv"], project)
+    set_params(project, {"data": {"source": "data/raw/table.csv", "target": "status"},
+                         "validate": {"suite": "table"},
+                         "compute": {"engine": "spark", "spark": SPARK}})
+    commit_all(project, "a table on the Spark engine")
+    run(["dvc", "repro", "validate"], project)
+    assert (project / paths.PREPARED_TRAIN).is_dir()
+    assert len(pd.read_parquet(project / paths.VALIDATED_TRAIN)) > 2000
+    commit_all(project, "ingested and validated")
+    output = run(["dvc", "repro", "validate"], project).stdout
+    assert "Running stage" not in output
+    assert run(["git", "status", "--porcelain"], project).stdout == ""
