@@ -202,3 +202,14 @@ def test_dvc_repro_runs_the_spark_ingest_and_then_has_nothing_to_do(tmp_path):
     output = run(["dvc", "repro", "validate"], project).stdout
     assert "Running stage" not in output
     assert run(["git", "status", "--porcelain"], project).stdout == ""
+
+
+def test_python_dash_c_still_runs_with_pyspark_installed():
+    """pyspark, imported by Great Expectations, exits a `python -c` process early unless its
+    connect dependencies are installed (the spark extra brings them)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", "import great_expectations; print('ran')"],
+                          capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.strip() == "ran"
