@@ -100,7 +100,7 @@ def parse_booleans(column: pd.Series) -> pd.Series | None:
             return None
         return column.map(lambda v: None if pd.isna(v) else bool(v)).astype("boolean")
     text = column.astype("string").str.strip().str.lower()
-    if not reads_as_booleans(boolean_tokens(column)):
+    if not reads_as_booleans(_tokens(text)):
         return None
     return text.map(lambda v: None if pd.isna(v) or v == "" else v in TRUE_WORDS | {"1"}
                     ).astype("boolean")
@@ -108,7 +108,10 @@ def parse_booleans(column: pd.Series) -> pd.Series | None:
 
 def boolean_tokens(column: pd.Series) -> set[str]:
     """The distinct present values of a text column, stripped and lower-cased."""
-    text = column.astype("string").str.strip().str.lower()
+    return _tokens(column.astype("string").str.strip().str.lower())
+
+
+def _tokens(text: pd.Series) -> set[str]:
     return set(text.dropna().unique()) - {""}
 
 

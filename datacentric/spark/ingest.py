@@ -14,7 +14,6 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
 import pandas as pd
 
 from datacentric import chunks, dataset
@@ -92,7 +91,9 @@ def roles_from_sample(raw: DataFrame, *, target: str, columns: Mapping[str, obje
     return frame, roles
 
 
-def _spark_type(dtype, values: pd.Series):
+def _spark_type(dtype):
+    """The Spark type of a typed column (object columns hold text; the label's type comes
+    from the typing plan)."""
     from pyspark.sql import types as T
 
     if pd.api.types.is_bool_dtype(dtype):
@@ -103,11 +104,6 @@ def _spark_type(dtype, values: pd.Series):
         return T.LongType()
     if pd.api.types.is_datetime64_any_dtype(dtype):
         return T.TimestampNTZType()
-    present = values.dropna()
-    if len(present) and present.map(type).eq(bool).all():
-        return T.BooleanType()
-    if len(present) and present.map(lambda v: isinstance(v, (int, np.integer))).all():
-        return T.LongType()
     return T.StringType()
 
 
@@ -140,7 +136,7 @@ def typed_with_ids(raw: DataFrame, roles: TableRoles, *, random_state: int
                              .to_numpy()})
 
     example = typed(raw.limit(1000).toPandas())
-    schema = T.StructType([T.StructField(name, _spark_type(example[name].dtype, example[name]))
+    schema = T.StructType([T.StructField(name, _spark_type(example[name].dtype))
                            for name in example.columns])
     if LABEL in example:  # the label's Spark type follows the plan, not the first rows
         label = {"bool": T.BooleanType(), "int": T.LongType()}.get(plan.label_type,
