@@ -246,6 +246,14 @@ def read_input(path: str | Path, **kwargs: Any) -> pd.DataFrame:
     return pd.read_parquet(require_input(path), **kwargs)
 
 
+def input_columns(path: str | Path) -> list[str]:
+    """The column names of a Parquet output of an earlier stage (a file or a folder), read
+    from its schema alone (see :func:`require_input`)."""
+    import pyarrow.dataset
+
+    return pyarrow.dataset.dataset(require_input(path), format="parquet").schema.names
+
+
 def read_json_input(path: str | Path) -> Any:
     """A JSON output of an earlier stage (see :func:`require_input`)."""
     return json.loads(require_input(path).read_text(encoding="utf-8"))

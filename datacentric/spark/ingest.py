@@ -21,11 +21,11 @@ from datacentric.columns import LABEL, ROW_ID
 from datacentric.errors import DatacentricError
 from datacentric.io import csv_header, readable_suffix, refuse_duplicated_names, sniff_csv
 from datacentric.roles import TableRoles
+from datacentric.spark.tables import POSITION, driver_sample
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-POSITION = "_position"  # the row's place in the file, for "first" and "in order of appearance"
 BASE = "_base"
 SPLIT_KEY = "_split_key"
 
@@ -77,9 +77,7 @@ def roles_from_sample(raw: DataFrame, *, target: str, columns: Mapping[str, obje
     rows = raw.count()
     if rows == 0:
         raise DatacentricError(f"{source}: has a header but no data rows.")
-    chosen = raw if rows <= sample_rows else raw.sample(
-        fraction=min(1.0, 1.1 * sample_rows / rows), seed=random_state)
-    sample = chosen.orderBy(POSITION).limit(sample_rows).toPandas().drop(columns=POSITION)
+    sample = driver_sample(raw, rows=rows, sample_rows=sample_rows, random_state=random_state)
     frame, roles = dataset.prepare(chunks.with_missing_strings(sample), target=target,
                                    columns=columns, decimal=decimal, thousands=thousands,
                                    source=source)
@@ -178,11 +176,3 @@ def split_train_test(labelled: DataFrame, *, test_size: float
         Window.partitionBy(BASE).orderBy(POSITION)))
     return marked.filter(~F.col("_is_test")), marked.filter(F.col("_is_test"))
 
-
-def write_parquet(frame: DataFrame, path: str | Path, columns: list[str]) -> None:
-    """``frame``'s ``columns`` in file order as a Parquet dataset (a folder) at ``path``,
-    replacing it in one rename (:func:`datacentric.io.atomic_path`)."""
-    from datacentric.io import atomic_path
-
-    with atomic_path(path) as tmp:
-        frame.orderBy(POSITION).select(*columns).write.parquet(str(tmp.resolve()))

@@ -83,6 +83,7 @@ def _on_spark(params: Params, source: Path) -> None:
     from pyspark.sql import functions as F
 
     from datacentric.spark import ingest as spark_ingest
+    from datacentric.spark import tables
     from datacentric.spark.session import spark_session
 
     data, spark = params.data, params.compute.spark
@@ -111,13 +112,13 @@ def _on_spark(params: Params, source: Path) -> None:
                                source=str(source))
     columns = describe(sample[sample[LABEL].notna()], roles)
     _echo_columns(columns)
-    spark_ingest.write_parquet(train, paths.PREPARED_TRAIN, names)
-    spark_ingest.write_parquet(test, paths.PREPARED_TEST, names)
-    spark_ingest.write_parquet(
-        train.select(ROW_ID, spark_ingest.POSITION, F.col(LABEL).alias(TRUE_LABEL),
+    tables.write_parquet(train, paths.PREPARED_TRAIN, names)
+    tables.write_parquet(test, paths.PREPARED_TEST, names)
+    tables.write_parquet(
+        train.select(ROW_ID, tables.POSITION, F.col(LABEL).alias(TRUE_LABEL),
                      F.lit(False).alias(IS_FLIPPED)),
         paths.LABEL_TRUTH, [ROW_ID, TRUE_LABEL, IS_FLIPPED])
-    spark_ingest.write_parquet(frame.filter(~has_label), paths.UNLABELLED, names)
+    tables.write_parquet(frame.filter(~has_label), paths.UNLABELLED, names)
     write_json(roles.to_dict(), paths.COLUMN_ROLES)
     train_rows = int(counts.sum())
     test_rows = test.count()

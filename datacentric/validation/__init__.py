@@ -6,6 +6,7 @@ from datacentric.validation.runner import (
     ExpectationOutcome,
     ValidationOutcome,
     Validator,
+    for_spark,
     read_suite,
     strip_remote_assets,
     suite_path,
@@ -22,6 +23,6 @@ from datacentric.validation.starter import (
 )
 
 __all__ = ["QUARANTINE_TYPES", "ROW_ID_PATTERN", "ExpectationOutcome", "ValidationOutcome",
-           "Validator", "check_suite_fits", "drafted_for", "key_pattern", "read_suite",
+           "Validator", "check_suite_fits", "drafted_for", "for_spark", "key_pattern", "read_suite",
            "role_changes", "starter_expectations", "strip_remote_assets", "suite_meta",
            "suite_path", "write_suite"]

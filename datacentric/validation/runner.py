@@ -8,6 +8,7 @@ Docs go to a folder the caller chooses.
 
 from __future__ import annotations
 
+import ast
 import copy
 import json
 import os
@@ -15,11 +16,15 @@ import re
 from dataclasses import dataclass, field
 from html import escape as html_escape
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from datacentric.columns import ROW_ID
 from datacentric.errors import DatacentricError
+
+if TYPE_CHECKING:
+    import pyspark.sql
 
 # Row-level expectations whose failing rows are quarantined rather than failing the table;
 # not-null is row-level only without `mostly` (with it, it is a null-rate check).
@@ -34,7 +39,9 @@ QUARANTINE_TYPES = {
 
 @dataclass(frozen=True)
 class ExpectationOutcome:
-    """One expectation's result. ``failing_row_ids`` is filled for row-level expectations."""
+    """One expectation's result. A failed row-level expectation names its failing rows either
+    by ``failing_row_ids`` or, on Spark, by ``failing_rows_condition``: Great Expectations' own
+    Spark SQL condition, true on exactly the ``unexpected_count`` failing rows."""
 
     expectation: str
     column: str | None
@@ -43,10 +50,12 @@ class ExpectationOutcome:
     unexpected_count: int
     failing_row_ids: tuple[str, ...] = ()
     message: str = ""
+    failing_rows_condition: str = ""
 
     @property
     def quarantines(self) -> bool:
-        return self.expectation in QUARANTINE_TYPES and bool(self.failing_row_ids)
+        return self.expectation in QUARANTINE_TYPES and bool(
+            self.failing_row_ids or self.failing_rows_condition)
 
     @property
     def reason(self) -> str:
@@ -114,9 +123,13 @@ def read_suite(gx_dir: Path, name: str) -> dict:
 
 
 class Validator:
-    """Runs one suite on named batches in an ephemeral GX context and renders Data Docs."""
+    """Runs one suite on named batches in an ephemeral GX context and renders Data Docs.
 
-    def __init__(self, suite: dict, *, docs_dir: Path | None = None) -> None:
+    ``engine`` is the kind of frame it validates: ``"pandas"`` or ``"spark"`` (Great
+    Expectations' Spark datasource; the frames stay on the cluster)."""
+
+    def __init__(self, suite: dict, *, docs_dir: Path | None = None,
+                 engine: str = "pandas") -> None:
         gx = _gx()
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
@@ -135,17 +148,25 @@ class Validator:
             })
         clean = {k: v for k, v in suite.items() if k not in ("id", "expectations")}
         self._suite = self._context.suites.add(
-            gx.ExpectationSuite(**clean, expectations=_expectations(suite)))
-        self._source = self._context.data_sources.add_pandas("pandas")
+            gx.ExpectationSuite(**clean, expectations=_expectations(
+                for_spark(suite) if engine == "spark" else suite)))
+        self._spark = engine == "spark"
+        sources = self._context.data_sources
+        self._source = sources.add_spark("spark") if self._spark else sources.add_pandas("pandas")
 
-    def validate(self, frame: pd.DataFrame, *, batch: str) -> ValidationOutcome:
-        """Validate ``frame`` (which must hold ``row_id``) as the batch named ``batch``.
+    def validate(self, frame: pd.DataFrame | pyspark.sql.DataFrame, *, batch: str
+                 ) -> ValidationOutcome:
+        """Validate ``frame`` (a pandas or Spark DataFrame, as the engine says, holding
+        ``row_id``) as the batch named ``batch``.
 
         Two passes of Great Expectations: the whole suite in the SUMMARY result format (the one
         stored for the Data Docs), then only the expectations that failed in the COMPLETE
         format, whose per-row lists name the failing rows. COMPLETE costs most where nothing
         fails (it materialises every row list of every expectation: 86× plain pandas at
-        200,000 rows, against 16× for SUMMARY), and most expectations pass."""
+        200,000 rows, against 16× for SUMMARY), and most expectations pass. On Spark the
+        SUMMARY pass also returns each expectation's condition on the failing rows, which
+        Spark evaluates where the rows are (``failing_rows_condition``); only a failed
+        expectation without one is rerun in COMPLETE, whose ids come to the driver."""
         definition = self._source.add_dataframe_asset(batch).add_batch_definition_whole_dataframe(
             "whole")
         validation = self._context.validation_definitions.add(
@@ -155,9 +176,13 @@ class Validator:
         if has_ids:
             complete["unexpected_index_column_names"] = [ROW_ID]
         try:
-            summary = validation.run(batch_parameters={"dataframe": frame},
-                                     result_format={"result_format": "SUMMARY"})
-            failed_ids = {r.expectation_config.id for r in summary.results if not r.success}
+            summary = validation.run(batch_parameters={"dataframe": frame}, result_format={
+                "result_format": "SUMMARY", "return_unexpected_index_query": self._spark})
+            conditions = {r.expectation_config.id: condition for r in summary.results
+                          if not r.success and has_ids
+                          and (condition := _spark_condition(r) if self._spark else "")}
+            failed_ids = {r.expectation_config.id for r in summary.results
+                          if not r.success} - conditions.keys()
             detailed = {}
             if failed_ids:  # Batch.validate keeps this pass out of the Data Docs' store
                 chosen = [e for e in self._suite.expectations if e.id in failed_ids]
@@ -173,13 +198,46 @@ class Validator:
                 f"{batch}: Great Expectations could not run the suite ({type(exc).__name__}); "
                 f"check the suite's JSON against the table's columns.") from None
         return ValidationOutcome(batch, [
-            _outcome(detailed.get(r.expectation_config.id, r), has_ids) for r in summary.results])
+            _outcome(detailed.get(r.expectation_config.id, r), has_ids,
+                     condition=conditions.get(r.expectation_config.id, ""))
+            for r in summary.results])
 
     def build_docs(self) -> Path:
         """Render Data Docs for every batch validated so far; return index.html's path."""
         self._context.build_data_docs(site_names=["reports"])
         strip_remote_assets(self._docs_dir)
         return self._docs_dir / "index.html"
+
+
+# Spark's names for the pandas types a suite names, so one suite serves both engines
+SPARK_TYPES = {
+    "str": "StringType", "string": "StringType", "object": "StringType",
+    "float64": "DoubleType", "float32": "FloatType", "Float64": "DoubleType",
+    "int64": "LongType", "Int64": "LongType", "int32": "IntegerType", "Int32": "IntegerType",
+    "bool": "BooleanType", "boolean": "BooleanType", "BooleanDtype": "BooleanType",
+    **dict.fromkeys(["datetime64", "datetime64[ns]", "datetime64[us]", "datetime64[ms]",
+                     "datetime64[s]"], "TimestampNTZType"),
+}
+TYPE_CHECKS = ("expect_column_values_to_be_of_type", "expect_column_values_to_be_in_type_list")
+
+
+def for_spark(suite: dict) -> dict:
+    """``suite`` with each pandas type name in its type checks also given by its Spark name
+    (:data:`SPARK_TYPES`): ``of_type`` takes the Spark name, ``in_type_list`` gains it. Other
+    names, Spark's own included, are kept as they are."""
+    def spark_names(names: list[str]) -> list[str]:
+        return list(dict.fromkeys([*names, *(SPARK_TYPES[n] for n in names
+                                             if n in SPARK_TYPES)]))
+
+    expectations = []
+    for config in suite.get("expectations", []):
+        kwargs = dict(config.get("kwargs", {}))
+        if config.get("type") == TYPE_CHECKS[0] and kwargs.get("type_") in SPARK_TYPES:
+            kwargs["type_"] = SPARK_TYPES[kwargs["type_"]]
+        elif config.get("type") == TYPE_CHECKS[1] and isinstance(kwargs.get("type_list"), list):
+            kwargs["type_list"] = spark_names(kwargs["type_list"])
+        expectations.append({**config, "kwargs": kwargs})
+    return {**suite, "expectations": expectations}
 
 
 def _expectations(suite: dict) -> list:
@@ -208,7 +266,26 @@ def _expectations(suite: dict) -> list:
     return built
 
 
-def _outcome(result, has_ids: bool) -> ExpectationOutcome:
+_SPARK_QUERY = re.compile(r"df\.filter\(F\.expr\((.+)\)\)", re.DOTALL)
+
+
+def _spark_condition(result) -> str:
+    """The Spark SQL condition of a row-level expectation's ``unexpected_index_query``
+    (``df.filter(F.expr('<condition>'))``), or "" when it has none in that form."""
+    if result.expectation_config.type not in QUARANTINE_TYPES:
+        return ""
+    query = (result.result or {}).get("unexpected_index_query")
+    found = _SPARK_QUERY.fullmatch(query) if isinstance(query, str) else None
+    if found is None:
+        return ""
+    try:
+        condition = ast.literal_eval(found.group(1))
+    except (ValueError, SyntaxError):
+        return ""
+    return condition if isinstance(condition, str) else ""
+
+
+def _outcome(result, has_ids: bool, *, condition: str = "") -> ExpectationOutcome:
     config = result.expectation_config
     details = result.result or {}
     index = details.get("unexpected_index_list") or []
@@ -216,11 +293,12 @@ def _outcome(result, has_ids: bool) -> ExpectationOutcome:
     column = config.kwargs.get("column")
     if config.type == "expect_column_values_to_not_be_null" and \
             config.kwargs.get("mostly") is not None:
-        ids = ()  # a null-rate check; missing values are imputed downstream, not quarantined
+        # a null-rate check; missing values are imputed downstream, not quarantined
+        ids, condition = (), ""
     return ExpectationOutcome(
         expectation=config.type, column=column, severity=config.severity.value,
         success=bool(result.success), unexpected_count=int(details.get("unexpected_count") or 0),
-        failing_row_ids=ids, message=_message(result),
+        failing_row_ids=ids, message=_message(result), failing_rows_condition=condition,
     )
 
 

@@ -95,9 +95,11 @@ def _role_expectations(name: str, column: pd.Series, role: str, *, is_key: bool,
 
 
 def starter_expectations(train: pd.DataFrame, roles: TableRoles, *, range_margin: float = 0.1,
-                         null_margin: float = 0.05, max_levels: int = 50) -> list[dict]:
+                         null_margin: float = 0.05, max_levels: int = 50,
+                         table_rows: int | None = None) -> list[dict]:
     """Expectation configurations (GX JSON form, each with a ``severity``) profiled from the
-    training rows by column role, for the data team to curate.
+    training rows by column role, for the data team to curate. ``table_rows`` is the number
+    of training rows when ``train`` is a sample of them (default: ``len(train)``).
 
     Critical: the exact column set, each column's type, unique ``row_id`` and key, a row
     count of at least one, and null rates far above training (more than half of a column's
@@ -112,7 +114,7 @@ def starter_expectations(train: pd.DataFrame, roles: TableRoles, *, range_margin
         _exp("expect_table_columns_to_match_set", "critical", column_set=list(train.columns),
              exact_match=True),
         _exp("expect_table_row_count_to_be_between", "critical", min_value=1,
-             max_value=max(1000, 100 * len(train))),
+             max_value=max(1000, 100 * (table_rows or len(train)))),
         _exp("expect_column_values_to_be_unique", "critical", column=ROW_ID),
         _exp("expect_column_values_to_match_regex", "warning", column=ROW_ID,
              regex=ROW_ID_PATTERN),

@@ -1,9 +1,12 @@
-"""Ingest on the Spark engine against the pandas engine, on local Spark (a real JVM)."""
+"""The Spark engine against the pandas engine on the same table, on local Spark (a real JVM):
+ingest and validate."""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
+from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
@@ -14,7 +17,8 @@ from helpers import commit_all, make_project, run, set_params
 from datacentric import chunks, paths
 from datacentric.errors import DatacentricError
 from datacentric.params import SparkParams
-from datacentric.stages import ingest
+from datacentric.stages import ingest, suite, validate
+from datacentric.validation import ExpectationOutcome, ValidationOutcome, for_spark
 
 pyspark = pytest.importorskip("pyspark")
 
@@ -55,6 +59,16 @@ def messy_table(rows: int = ROWS, *, random_state: int = 0) -> pd.DataFrame:
     return frame
 
 
+@contextmanager
+def inside(where):
+    cwd = os.getcwd()
+    os.chdir(where)
+    try:
+        yield
+    finally:
+        os.chdir(cwd)
+
+
 @pytest.fixture(scope="module")
 def projects(tmp_path_factory):
     """The same CSV ingested by each engine in its own project folder."""
@@ -68,14 +82,50 @@ def projects(tmp_path_factory):
         params = {"data": {"source": "data/table.csv", "target": "status"},
                   "compute": {"engine": engine, "spark": SPARK}}
         (where / "params.yaml").write_text(yaml.safe_dump(params))
-        cwd = os.getcwd()
-        os.chdir(where)
-        try:
+        with inside(where):
             ingest.main()
-        finally:
-            os.chdir(cwd)
         done[engine] = where
     return done
+
+
+def _exp(kind: str, **kwargs) -> dict:
+    return {"type": kind, "kwargs": kwargs, "severity": "warning", "meta": {}}
+
+
+# tighter than the drafted suite, so that each kind of row-level check quarantines rows
+TIGHTER = [_exp("expect_column_values_to_be_between", column="income", min_value=0,
+                max_value=200_000),
+           _exp("expect_column_values_to_be_between", column="joined",
+                min_value="2020-02-01T00:00:00", max_value="2030-01-01T00:00:00"),
+           _exp("expect_column_values_to_match_regex", column="age", regex="^[0-9]+$"),
+           _exp("expect_column_value_lengths_to_be_between", column="note", min_value=1,
+                max_value=52),
+           _exp("expect_column_values_to_be_in_set", column="city",
+                value_set=["Lille", "Lyon", "Nice", "Paris", "Brest"])]
+
+
+def _suite_file(where):
+    return where / "gx" / "expectations" / "table.json"
+
+
+@pytest.fixture(scope="module")
+def validated(projects):
+    """Both projects validated by the same suite: drafted on the pandas project (the Spark
+    project's draft must equal it), tightened by :data:`TIGHTER`."""
+    for where in projects.values():
+        with inside(where):
+            suite.draft()
+    drafted = {e: json.loads(_suite_file(w).read_text()) for e, w in projects.items()}
+    def without_ids(checks):
+        return [{k: v for k, v in e.items() if k != "id"} for e in checks["expectations"]]
+
+    assert without_ids(drafted["spark"]) == without_ids(drafted["pandas"])
+    tightened = {**drafted["pandas"], "expectations": drafted["pandas"]["expectations"] + TIGHTER}
+    for where in projects.values():
+        _suite_file(where).write_text(json.dumps(tightened))
+        with inside(where):
+            validate.main()
+    return projects
 
 
 def read(where, path) -> pd.DataFrame:
@@ -181,6 +231,116 @@ def test_bad_tables_get_the_same_sentence_on_both_engines(case, tmp_path, monkey
     assert found["spark"] == found["pandas"]
 
 
+def test_both_engines_quarantine_the_same_rows_for_the_same_reasons(validated):
+    pandas_out, spark_out = (read(validated[e], paths.QUARANTINE) for e in ("pandas", "spark"))
+    reasons = set("; ".join(pandas_out["reasons"]).split("; "))
+    assert {r.split("(")[0] for r in reasons} >= {e["type"] for e in TIGHTER} - {
+        "expect_column_values_to_be_in_set"}
+    assert 0.02 < len(pandas_out) / 20_000 < 0.05
+    assert (validated["spark"] / paths.QUARANTINE).is_dir()
+    pd.testing.assert_frame_equal(missing_as_none(spark_out.astype(pandas_out.dtypes.to_dict())),
+                                  missing_as_none(pandas_out))
+
+
+@pytest.mark.parametrize("path", [paths.VALIDATED_TRAIN, paths.VALIDATED_TEST])
+def test_both_engines_keep_the_same_rows(validated, path):
+    test_both_engines_write_the_same_rows_ids_and_values(validated, path)
+
+
+def test_both_engines_report_the_same_validation(validated):
+    for path in (paths.METRICS / "validate.json", paths.DRIFT):
+        assert json.loads((validated["spark"] / path).read_text()) == json.loads(
+            (validated["pandas"] / path).read_text())
+    assert (validated["spark"] / paths.DATA_DOCS / "index.html").is_file()
+
+
+VALIDATE_FAILURES = {
+    "a critical table check": {**_exp("expect_table_row_count_to_be_between", min_value=1,
+                                      max_value=100), "severity": "critical"},
+    "too many rows quarantined": _exp("expect_column_values_to_be_between", column="income",
+                                      min_value=0, max_value=5_000),
+    "a missing column": {**_exp("expect_column_values_to_not_be_null", column="nope"),
+                         "severity": "critical"},
+}
+
+
+@pytest.mark.parametrize("case", list(VALIDATE_FAILURES), ids=list(VALIDATE_FAILURES))
+def test_validation_failures_read_the_same_on_both_engines(case, validated, tmp_path):
+    found = {}
+    for engine, where in validated.items():
+        copy = tmp_path / engine
+        shutil.copytree(where, copy, ignore=shutil.ignore_patterns("validated", "reports"))
+        checks = json.loads(_suite_file(copy).read_text())
+        checks["expectations"].append(VALIDATE_FAILURES[case])
+        _suite_file(copy).write_text(json.dumps(checks))
+        with inside(copy), pytest.raises(DatacentricError) as raised:
+            validate.main()
+        found[engine] = str(raised.value)
+        assert not (copy / paths.VALIDATED).exists()
+    assert found["spark"] == found["pandas"]
+
+
+def test_suites_name_pandas_types_that_spark_reads_too():
+    checks = {"expectations": [
+        _exp("expect_column_values_to_be_of_type", column="a", type_="str"),
+        _exp("expect_column_values_to_be_in_type_list", column="b",
+             type_list=["float64", "DecimalType"]),
+        _exp("expect_column_values_to_be_of_type", column="c", type_="MapType")]}
+    kwargs = [e["kwargs"] for e in for_spark(checks)["expectations"]]
+    assert kwargs[0]["type_"] == "StringType"
+    assert kwargs[1]["type_list"] == ["float64", "DecimalType", "DoubleType"]
+    assert kwargs[2]["type_"] == "MapType"
+
+
+def test_a_condition_that_selects_other_rows_than_counted_is_refused(validated):
+    from datacentric.spark import tables
+    from datacentric.spark.session import spark_session
+    from datacentric.spark.validate import quarantine_rows
+
+    session = spark_session(SparkParams(**SPARK))
+    frame = tables.read_parquet(session, validated["spark"] / paths.PREPARED_TEST)
+    outcome = ValidationOutcome("test", [ExpectationOutcome(
+        "expect_column_values_to_not_be_null", "income", "warning", success=False,
+        unexpected_count=3, failing_rows_condition="income IS NULL")])
+    with pytest.raises(DatacentricError, match="counted 3 rows failing .* condition selects"):
+        quarantine_rows(frame, outcome)
+
+
+def test_a_suite_drafted_on_spark_sees_every_class_and_the_whole_row_count(
+        projects, tmp_path, capsys):
+    where = tmp_path / "sampled"
+    shutil.copytree(projects["spark"], where, ignore=shutil.ignore_patterns("gx"))
+    params = yaml.safe_load((where / "params.yaml").read_text())
+    params["compute"]["spark"]["sample_rows"] = 500
+    (where / "params.yaml").write_text(yaml.safe_dump(params))
+    with inside(where):
+        suite.draft()
+    drafted = json.loads(_suite_file(where).read_text())
+    checks = {(e["type"], e["kwargs"].get("column")): e["kwargs"]
+              for e in drafted["expectations"]}
+    train = read(where, paths.PREPARED_TRAIN)
+    assert checks["expect_column_values_to_be_in_set", "label"]["value_set"] == sorted(
+        train["label"].unique())
+    assert checks["expect_table_row_count_to_be_between", None]["max_value"] == 100 * len(train)
+    assert f"a sample of {len(train)}" in capsys.readouterr().out
+
+
+def test_a_driver_sample_holds_every_class_in_file_order():
+    from datacentric.spark import tables
+    from datacentric.spark.session import spark_session
+
+    session = spark_session(SparkParams(**SPARK))
+    labels = ["a"] * 10_000
+    labels[7_777] = "b"
+    frame = session.createDataFrame(pd.DataFrame({"label": labels, "n": range(10_000)}))
+    frame = frame.withColumn(tables.POSITION, frame["n"])
+    sample = tables.driver_sample(frame, rows=10_000, sample_rows=100, random_state=0,
+                                  every_level_of="label")
+    # the sample, plus the first row of each class
+    assert set(sample["label"]) == {"a", "b"} and 90 <= len(sample) <= 100 + 2
+    assert sample["n"].is_monotonic_increasing
+
+
 def test_spark_params_default_to_local():
     assert SparkParams().master == "local[*]" and SparkParams().sample_rows == 100_000
 
@@ -197,6 +357,7 @@ def test_dvc_repro_runs_the_spark_ingest_and_then_has_nothing_to_do(tmp_path):
     commit_all(project, "a table on the Spark engine")
     run(["dvc", "repro", "validate"], project)
     assert (project / paths.PREPARED_TRAIN).is_dir()
+    assert (project / paths.VALIDATED_TRAIN).is_dir()
     assert len(pd.read_parquet(project / paths.VALIDATED_TRAIN)) > 2000
     commit_all(project, "ingested and validated")
     output = run(["dvc", "repro", "validate"], project).stdout

@@ -1,0 +1,56 @@
+"""Spark tables in and out: Parquet datasets read with their file order, written atomically in
+that order, and seeded samples drawn to the driver."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from datacentric.io import atomic_path
+
+if TYPE_CHECKING:
+    from pyspark.sql import Column, DataFrame, SparkSession
+
+POSITION = "_position"  # the row's place in the file, for "first" and "in order of appearance"
+
+
+def read_parquet(session: SparkSession, path: str | Path) -> DataFrame:
+    """A Parquet dataset written by :func:`write_parquet` (or one file), with
+    :data:`POSITION` ordering its rows as they lie in the files (by part file, then row)."""
+    from pyspark.sql import functions as F
+
+    frame = session.read.parquet(str(Path(path).resolve()))
+    return frame.withColumn(POSITION, F.struct(F.col("_metadata.file_name"),
+                                               F.col("_metadata.row_index")))
+
+
+def write_parquet(frame: DataFrame, path: str | Path, columns: list[str], *,
+                  order: list[str | Column] | None = None) -> None:
+    """``frame``'s ``columns`` as a Parquet dataset (a folder) at ``path``, its rows ordered by
+    ``order`` (default :data:`POSITION`, the file order), replacing the folder in one rename
+    (:func:`datacentric.io.atomic_path`)."""
+    with atomic_path(path) as tmp:
+        frame.orderBy(*(order or [POSITION])).select(*columns).write.parquet(str(tmp.resolve()))
+
+
+def driver_sample(frame: DataFrame, *, rows: int, sample_rows: int, random_state: int,
+                  every_level_of: str | None = None) -> pd.DataFrame:
+    """Every row of ``frame`` (which has ``rows`` rows) when at most ``sample_rows``, else a
+    seeded sample of that many, as pandas in file order, without :data:`POSITION`. With
+    ``every_level_of``, the sample also holds the first row of each of that column's values
+    (so no class goes missing from it)."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    if rows <= sample_rows:
+        chosen = frame
+    else:
+        chosen = frame.sample(fraction=min(1.0, 1.1 * sample_rows / rows),
+                              seed=random_state).orderBy(POSITION).limit(sample_rows)
+        if every_level_of is not None:
+            first = F.row_number().over(Window.partitionBy(every_level_of).orderBy(POSITION))
+            firsts = frame.withColumn("_first", first).filter("_first = 1").drop("_first")
+            chosen = chosen.unionByName(firsts).dropDuplicates([POSITION])
+    return chosen.orderBy(POSITION).toPandas().drop(columns=POSITION)
