@@ -93,8 +93,9 @@ def main() -> None:
     table = pd.DataFrame(records)
     wide = table.pivot_table(index=["rows", "stage"], columns="engine",
                              values=["seconds", "peak_mib"], sort=False)
+    wide.columns = [f"{engine} {value}" for value, engine in wide.columns]
     if {"pandas", "spark"} <= set(args.engines):
-        wide["spark_x_pandas"] = wide["seconds", "spark"] / wide["seconds", "pandas"]
+        wide["spark_x_pandas"] = wide["spark seconds"] / wide["pandas seconds"]
     print("\n" + wide.round(2).to_string())
     exponents = {}
     if len(args.rows) > 1:
