@@ -7,10 +7,12 @@ Protocol (fixed before any figure was read): the synthetic 30-column table
 Parquet file; a CSV with quoted line breaks is read by one task) and as the source of two
 scratch projects that differ only in ``compute.engine``; Spark on ``local[2]`` with the
 default ``compute.spark`` settings otherwise. Each stage (``ingest``, ``suite init``,
-``validate``) runs as the real command line in its own child process, one at a time; the
-peak memory is the largest sum of resident memory over the child and all its descendants,
-sampled every 0.1 s. The growth exponent k (time ∝ rows^k) is fitted per engine and stage
-when more than one size is given. Writes bench/results/spark_scale.json.
+``validate``, ``audit``; the audit was added after a first run of the other three, whose JSON
+is kept as bench/results/spark_scale_without_audit.json) runs as the real command line in its
+own child process, one at a time; the peak memory is the largest sum of resident memory over
+the child and all its descendants, sampled every 0.1 s. The growth exponent k (time ∝
+rows^k) is fitted per engine and stage when more than one size is given. Writes
+bench/results/spark_scale.json.
 
     python bench/spark_scale.py [--rows 1000000] [--engines pandas spark]
 """
@@ -32,7 +34,7 @@ import psutil
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-STAGES = [["ingest"], ["suite", "init"], ["validate"]]
+STAGES = [["ingest"], ["suite", "init"], ["validate"], ["audit"]]
 
 
 def timed_tree(args: list[str], cwd: Path) -> tuple[float, float]:

@@ -154,6 +154,38 @@ class CrossFit:
     other_pred_probs: np.ndarray | None
 
 
+def fold_plan(labels: np.ndarray, *, n_splits: int, random_state: int,
+              fit_rows: int | None = None, excluded: np.ndarray | None = None
+              ) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per fold of a stratified K-fold split of ``labels`` (N,), the positions its models fit
+    on and the positions they score: the other folds' rows, less those where the boolean mask
+    ``excluded`` (N,) is set (:func:`fitting_rows`), bounded to about ``fit_rows``
+    (:func:`bounded_rows`); and the fold's own rows."""
+    folds = StratifiedKFold(n_splits, shuffle=True, random_state=random_state)
+    with warnings.catch_warnings():  # "the least populated class has only n members": known
+        warnings.simplefilter("ignore", UserWarning)
+        splits = list(folds.split(np.zeros(len(labels)), labels))
+    plan = []
+    for fold, (fit_idx, held_idx) in enumerate(splits):
+        if excluded is not None:
+            fit_idx = fit_idx[fitting_rows(labels[fit_idx], excluded[fit_idx])]
+        plan.append((fit_idx[bounded_rows(labels[fit_idx], fit_rows,
+                                          random_state=random_state + fold)], held_idx))
+    return plan
+
+
+def fold_model(model: str, roles: TableRoles, rows: pd.DataFrame, labels: np.ndarray, *,
+               random_state: int, options: FeatureOptions = DEFAULT_FEATURES,
+               tree_sample_rows: int = 100_000, exact_search_rows: int = 20_000) -> Pipeline:
+    """The featurizer and audit model ``model`` (:func:`audit_pipeline`) fitted on ``rows``
+    and their ``labels``."""
+    pipeline = audit_pipeline(
+        model, roles, n_rows=len(rows), random_state=random_state, options=options,
+        tree_sample_rows=tree_sample_rows, exact_search_rows=exact_search_rows)
+    fit_model(pipeline, rows, labels)
+    return pipeline
+
+
 def cross_fit(frame: pd.DataFrame, roles: TableRoles, *, model: str, n_splits: int,
               random_state: int, options: FeatureOptions = DEFAULT_FEATURES,
               tree_sample_rows: int = 100_000, exact_search_rows: int = 20_000,
@@ -163,10 +195,10 @@ def cross_fit(frame: pd.DataFrame, roles: TableRoles, *, model: str, n_splits: i
 
     Each fold fits the featurizer and the model ``model`` (a key of :data:`AUDIT_MODELS`,
     :func:`sized` for the fold) on the other folds only, leaving out the rows where the
-    boolean mask ``excluded`` (N,) is set (:func:`fitting_rows`) and then keeping at most
-    about ``fit_rows`` of them (:func:`bounded_rows`), so a fold's fit costs the same on any
-    table size; every row of ``frame`` is predicted by the one fold model that never saw it,
-    and every ``other`` row by all of them (their mean), with no further fit.
+    boolean mask ``excluded`` (N,) is set and then keeping at most about ``fit_rows`` of them
+    (:func:`fold_plan`), so a fold's fit costs the same on any table size; every row of
+    ``frame`` is predicted by the one fold model that never saw it, and every ``other`` row by
+    all of them (their mean), with no further fit.
     """
     classes = check_classes(frame[LABEL])
     require_finite(frame, roles, what="audited rows", advice=SUITE_ADVICE)
@@ -174,19 +206,13 @@ def cross_fit(frame: pd.DataFrame, roles: TableRoles, *, model: str, n_splits: i
     labels = frame[LABEL].to_numpy()
     pred_probs = np.zeros((len(frame), len(classes)))
     other_pred_probs = None if other is None else np.zeros((len(other), len(classes)))
-    folds = StratifiedKFold(n_splits, shuffle=True, random_state=random_state)
-    with warnings.catch_warnings():  # "the least populated class has only n members": known
-        warnings.simplefilter("ignore", UserWarning)
-        splits = list(folds.split(frame, labels))
-    for fold, (fit_idx, held_idx) in enumerate(splits):
-        if excluded is not None:
-            fit_idx = fit_idx[fitting_rows(labels[fit_idx], excluded[fit_idx])]
-        fit_idx = fit_idx[bounded_rows(labels[fit_idx], fit_rows,
-                                       random_state=random_state + fold)]
-        pipeline = audit_pipeline(
-            model, roles, n_rows=len(fit_idx), random_state=random_state, options=options,
-            tree_sample_rows=tree_sample_rows, exact_search_rows=exact_search_rows)
-        fit_model(pipeline, frame.iloc[fit_idx], labels[fit_idx])
+    plan = fold_plan(labels, n_splits=n_splits, random_state=random_state, fit_rows=fit_rows,
+                     excluded=excluded)
+    for fit_idx, held_idx in plan:
+        pipeline = fold_model(model, roles, frame.iloc[fit_idx], labels[fit_idx],
+                              random_state=random_state, options=options,
+                              tree_sample_rows=tree_sample_rows,
+                              exact_search_rows=exact_search_rows)
         columns = np.searchsorted(classes, pipeline.classes_)
         pred_probs[np.ix_(held_idx, columns)] = repeatable_predict_proba(
             pipeline, frame.iloc[held_idx])

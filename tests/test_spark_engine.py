@@ -1,5 +1,5 @@
 """The Spark engine against the pandas engine on the same table, on local Spark (a real JVM):
-ingest and validate."""
+ingest, validate and audit."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from helpers import commit_all, make_project, run, set_params
 from datacentric import chunks, paths
 from datacentric.errors import DatacentricError
 from datacentric.params import SparkParams
-from datacentric.stages import ingest, suite, validate
+from datacentric.stages import audit, ingest, suite, validate
 from datacentric.validation import ExpectationOutcome, ValidationOutcome, for_spark
 
 pyspark = pytest.importorskip("pyspark")
@@ -80,6 +80,7 @@ def projects(tmp_path_factory):
         (where / "data").mkdir(parents=True)
         (where / "data" / "table.csv").write_bytes((root / "table.csv").read_bytes())
         params = {"data": {"source": "data/table.csv", "target": "status"},
+                  "audit": {"passes": 2},  # the second pass refits without the first's flags
                   "compute": {"engine": engine, "spark": SPARK}}
         (where / "params.yaml").write_text(yaml.safe_dump(params))
         with inside(where):
@@ -339,6 +340,53 @@ def test_a_driver_sample_holds_every_class_in_file_order():
     # the sample, plus the first row of each class
     assert set(sample["label"]) == {"a", "b"} and 90 <= len(sample) <= 100 + 2
     assert sample["n"].is_monotonic_increasing
+
+
+@pytest.fixture(scope="module")
+def audited(validated):
+    for where in validated.values():
+        with inside(where):
+            audit.main()
+    return validated
+
+
+AUDIT_OUTPUTS = [paths.LABEL_ISSUES, paths.PRED_PROBS]
+
+
+@pytest.mark.parametrize("path", AUDIT_OUTPUTS)
+def test_both_engines_audit_the_same_rows_alike(audited, path):
+    pandas_out, spark_out = (read(audited[e], path) for e in ("pandas", "spark"))
+    pd.testing.assert_series_equal(spark_out["row_id"], pandas_out["row_id"])
+    flags = [c for c in pandas_out.columns if c.startswith("is_")]
+    if flags:  # the issue calls for 95% agreement; the same fold models give every flag
+        assert (spark_out[flags] == pandas_out[flags]).to_numpy().mean() >= 0.95
+        assert pandas_out["is_label_issue"].any() and pandas_out["is_outlier_issue"].any()
+    pd.testing.assert_frame_equal(spark_out, pandas_out, check_exact=False, rtol=1e-9)
+
+
+def test_both_engines_write_the_same_review_sheet_and_audit_metrics(audited):
+    for path in (paths.REVIEW_SHEET, paths.METRICS / "audit.json", paths.LEAKAGE):
+        assert (audited["spark"] / path).read_text() == (audited["pandas"] / path).read_text()
+
+
+def test_datalab_on_a_sample_flags_only_sampled_rows(audited, tmp_path):
+    where = tmp_path / "sampled"
+    shutil.copytree(audited["spark"], where)
+    params = yaml.safe_load((where / "params.yaml").read_text())
+    params["compute"]["spark"]["sample_rows"] = 2_000
+    (where / "params.yaml").write_text(yaml.safe_dump(params))
+    with inside(where):
+        audit.main()
+    found = json.loads((where / paths.METRICS / "audit.json").read_text())["train"]
+    assert 1_990 <= found["data_check_rows"] <= 2_003  # stratified: one more row per class
+    issues = read(where, paths.LABEL_ISSUES)
+    train = issues[issues["split"] == "train"]
+    assert train["outlier_score"].notna().sum() == found["data_check_rows"]
+    assert train["is_outlier_issue"].sum() == found["outlier"]
+    datalab = ["is_outlier_issue", "is_near_duplicate_issue", "is_class_imbalance_issue"]
+    assert not train.loc[train["outlier_score"].isna(), datalab].any().any()
+    full = read(audited["spark"], paths.LABEL_ISSUES)
+    assert (issues["is_label_issue"] == full["is_label_issue"]).all()  # not sampled
 
 
 def test_spark_params_default_to_local():

@@ -54,3 +54,26 @@ def driver_sample(frame: DataFrame, *, rows: int, sample_rows: int, random_state
             firsts = frame.withColumn("_first", first).filter("_first = 1").drop("_first")
             chosen = chosen.unionByName(firsts).dropDuplicates([POSITION])
     return chosen.orderBy(POSITION).toPandas().drop(columns=POSITION)
+
+
+ORDINAL = "_ordinal"  # the row's place in a Parquet dataset, 0 to N - 1, as pandas reads it
+
+
+def with_ordinal(frame: DataFrame) -> DataFrame:
+    """``frame`` (from :func:`read_parquet`, perhaps filtered) with :data:`ORDINAL`: the row's
+    index among its rows as pandas reads them (part files in name order, rows in file
+    order), 0 to N - 1."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    counts = sorted((row[0], row[1]) for row in frame.groupBy(
+        F.col(POSITION)["file_name"]).count().collect())
+    offsets, start = [], 0
+    for name, count in counts:
+        offsets.append((name, start))
+        start += count
+    offset = frame.sparkSession.createDataFrame(offsets, "_file string, _offset long")
+    return (frame.join(F.broadcast(offset), F.col(POSITION)["file_name"] == F.col("_file"))
+            .withColumn(ORDINAL, F.col("_offset") - 1 + F.row_number().over(
+                Window.partitionBy("_file").orderBy(F.col(POSITION)["row_index"])))
+            .drop("_file", "_offset"))

@@ -9,6 +9,9 @@ when labels were flipped on purpose.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 import typer
@@ -28,7 +31,14 @@ from datacentric.data_checks import (
 )
 from datacentric.errors import DatacentricError
 from datacentric.features import FeatureOptions, build_featurizer
-from datacentric.io import read_input, read_json_input, write_csv, write_json, write_parquet
+from datacentric.io import (
+    read_input,
+    read_json_input,
+    require_input,
+    write_csv,
+    write_json,
+    write_parquet,
+)
 from datacentric.label_audit import (
     CrossFit,
     audit_label_errors,
@@ -41,7 +51,7 @@ from datacentric.label_audit import (
     label_error_rates,
     noise_matrix,
 )
-from datacentric.params import AuditParams, load_params
+from datacentric.params import AuditParams, Params, load_params
 from datacentric.review import review_sheet
 from datacentric.roles import TableRoles
 
@@ -54,38 +64,56 @@ def _score_against_truth(table: pd.DataFrame, truth: pd.DataFrame) -> dict[str, 
             "pr_auc": average_precision_score(merged[IS_FLIPPED], -merged["label_score"])}
 
 
-def _label_audits(train: pd.DataFrame, test: pd.DataFrame, roles: TableRoles,
-                  audit: AuditParams, seed: int, options: FeatureOptions):
+@dataclass(frozen=True)
+class Rows:
+    """One split's rows as the audit reads them, on either engine: ``keys`` (``row_id`` and
+    ``label`` of every row, in order) and ``take`` (the full rows at sorted positions, as a
+    pandas frame)."""
+
+    keys: pd.DataFrame
+    take: Callable[[np.ndarray], pd.DataFrame]
+
+
+# cross(model=..., random_state=..., excluded=..., score_test=...) runs
+# datacentric.label_audit.cross_fit (or its Spark twin) on the training rows with the audit's
+# settings, the test rows as ``other`` when score_test is true
+CrossFitter = Callable[..., CrossFit]
+
+
+def _pandas_rows(frame: pd.DataFrame) -> Rows:
+    return Rows(frame[[ROW_ID, LABEL]],
+                lambda at: frame if len(at) == len(frame) else frame.iloc[at])
+
+
+def _label_audits(train: Rows, test: Rows, cross: CrossFitter, audit: AuditParams, seed: int):
     """The label tables of the training rows (out of fold) and of the test rows (the last
     pass's fold models), the ensemble's out-of-fold probabilities and the classes."""
-    classes = check_classes(train[LABEL])
+    classes = check_classes(train.keys[LABEL])
     runs: list[CrossFit] = []
     per_pass = audit.repeats * len(audit.models)
 
     def fit_runs(excluded: np.ndarray | None) -> list[np.ndarray]:
         # only the last pass's fold models score the test rows
         last = len(runs) // per_pass == audit.passes - 1
-        runs.extend(cross_fit(train, roles, model=name, n_splits=audit.folds,
-                              random_state=seed + repeat, options=options,
-                              tree_sample_rows=audit.tree_sample_rows,
-                              exact_search_rows=audit.exact_search_rows,
-                              fit_rows=audit.fit_rows, excluded=excluded,
-                              other=test if last else None)
+        runs.extend(cross(model=name, random_state=seed + repeat, excluded=excluded,
+                          score_test=last)
                     for repeat in range(audit.repeats) for name in audit.models)
         return [run.pred_probs for run in runs[-per_pass:]]
 
-    train_table, ensemble = audit_label_errors(train[LABEL].to_numpy(), classes, fit_runs,
+    train_table, ensemble = audit_label_errors(train.keys[LABEL].to_numpy(), classes, fit_runs,
                                                passes=audit.passes)
-    test_table, _ = find_label_errors(test[LABEL].to_numpy(),
+    test_table, _ = find_label_errors(test.keys[LABEL].to_numpy(),
                                       [run.other_pred_probs for run in runs[-per_pass:]],
                                       classes)
     return train_table, test_table, ensemble, classes
 
 
-def _leakage(train: pd.DataFrame, roles: TableRoles, model: float, n_classes: int,
+def _leakage(sample: pd.DataFrame, roles: TableRoles, model: float, n_classes: int,
              audit: AuditParams, seed: int) -> pd.DataFrame:
-    """The single-column leakage table with ``leaks`` and ``acknowledged``; ``model`` is the
-    ensemble's out-of-fold balanced accuracy on the same labels.
+    """The single-column leakage table of a stratified ``sample`` of the training rows
+    (:func:`bounded_rows` to ``audit.fit_rows``: a leaking column shows on a sample as well
+    as on every row) with ``leaks`` and ``acknowledged``; ``model`` is the ensemble's
+    out-of-fold balanced accuracy on all training labels.
 
     Raises
     ------
@@ -97,9 +125,6 @@ def _leakage(train: pd.DataFrame, roles: TableRoles, model: float, n_classes: in
     if unknown:
         raise DatacentricError(f"params.yaml: audit.acknowledged_leaks names '{unknown[0]}', "
                                f"which is not a column of the table.")
-    # a leaking column shows on a sample as well as on every row
-    sample = train.iloc[bounded_rows(train[LABEL].to_numpy(), audit.fit_rows,
-                                     random_state=seed)]
     leakage = single_column_leakage(sample, roles, random_state=seed)
     leakage["leaks"] = leaking_columns(leakage, model_balanced_accuracy=model,
                                        n_classes=n_classes, margin=audit.leakage_margin)
@@ -115,51 +140,60 @@ def _leakage(train: pd.DataFrame, roles: TableRoles, model: float, n_classes: in
     return leakage
 
 
-def _data_checks(train: pd.DataFrame, test: pd.DataFrame, roles: TableRoles,
-                 ensemble: np.ndarray, audit: AuditParams, seed: int, options: FeatureOptions):
-    """Datalab's per-row table (near-duplicates named by row_id) and counts, and the test rows
-    shared with training rows."""
+def _data_checks(train: Rows, test: Rows, roles: TableRoles, ensemble: np.ndarray,
+                 audit: AuditParams, seed: int, options: FeatureOptions,
+                 sample_rows: int | None):
+    """Datalab's per-row table for every training row (near-duplicates named by row_id) and
+    its counts, and the test rows shared with training rows. With ``sample_rows``, both run
+    on stratified samples of at most that many rows of each split; the other rows get no
+    Datalab flags. Returns the table, the counts (with ``data_check_rows``) and the shared
+    rows."""
+    train_at = bounded_rows(train.keys[LABEL].to_numpy(), sample_rows, random_state=seed)
+    test_at = bounded_rows(test.keys[LABEL].to_numpy(), sample_rows, random_state=seed)
+    train_rows, test_rows = train.take(train_at), test.take(test_at)
     featurizer = build_featurizer(roles, options=options, random_state=seed)
-    X_train = featurizer.fit_transform(train).to_numpy(np.float64)
-    X_test = featurizer.transform(test).to_numpy(np.float64)
+    X_train = featurizer.fit_transform(train_rows).to_numpy(np.float64)
+    X_test = featurizer.transform(test_rows).to_numpy(np.float64)
     search = {"exact_rows": audit.exact_search_rows, "random_state": seed}
-    datalab, counts = datalab_issues(X_train, train[LABEL].to_numpy(), ensemble, **search)
+    datalab, counts = datalab_issues(X_train, train_rows[LABEL].to_numpy(), ensemble[train_at],
+                                     **search)
     first = datalab.pop("near_duplicate_of").to_numpy()
-    datalab["near_duplicate_of"] = np.where(first >= 0, train[ROW_ID].to_numpy()[first], None)
-    shared = shared_rows(X_train, X_test, train[ROW_ID], test[ROW_ID],
+    datalab["near_duplicate_of"] = np.where(first >= 0, train_rows[ROW_ID].to_numpy()[first],
+                                            None)
+    if len(train_at) < len(train.keys):
+        datalab = datalab.set_axis(train_at).reindex(np.arange(len(train.keys)))
+    shared = shared_rows(X_train, X_test, train_rows[ROW_ID], test_rows[ROW_ID],
                          distance_fraction=audit.shared_distance_fraction, **search)
-    return datalab, counts, shared
+    return datalab, {**counts, "data_check_rows": len(train_at)}, shared
 
 
-def main(params_path: str = "params.yaml") -> None:
-    params = load_params(params_path)
+def _audit(train: Rows, test: Rows, cross: CrossFitter, *, roles: TableRoles, params: Params,
+           sample_rows: int | None, truth: pd.DataFrame) -> None:
+    """Everything the stage writes, from either engine's rows."""
     audit, seed = params.audit, params.base.seed
-    options = FeatureOptions(**params.featurize.model_dump())
-    roles = TableRoles.from_dict(read_json_input(paths.COLUMN_ROLES))
-    train = read_input(paths.VALIDATED_TRAIN)
-    test = read_input(paths.VALIDATED_TEST)
-    # the validation suite keeps test labels inside the training label set; a class that lost
-    # all its training rows to quarantine cannot be audited on the test side
-    test = test[test[LABEL].isin(train[LABEL].unique())].reset_index(drop=True)
-    train_table, test_table, ensemble, classes = _label_audits(train, test, roles, audit,
-                                                               seed, options)
+    options = _options(params)
+    train_table, test_table, ensemble, classes = _label_audits(train, test, cross, audit, seed)
+    labels = train.keys[LABEL].to_numpy()
     # a leak stops the pipeline before any further model trains on it
-    model = float(balanced_accuracy_score(train[LABEL], classes[ensemble.argmax(axis=1)]))
-    leakage = _leakage(train, roles, model, len(classes), audit, seed)
+    model = float(balanced_accuracy_score(labels, classes[ensemble.argmax(axis=1)]))
+    leakage = _leakage(train.take(bounded_rows(labels, audit.fit_rows, random_state=seed)),
+                       roles, model, len(classes), audit, seed)
     datalab, datalab_counts, shared = _data_checks(train, test, roles, ensemble, audit, seed,
-                                                   options)
+                                                   options, sample_rows)
 
-    train_issues = pd.concat([train[[ROW_ID]].assign(split="train", given_label=train[LABEL]),
+    train_issues = pd.concat([train.keys[[ROW_ID]].assign(split="train",
+                                                          given_label=train.keys[LABEL]),
                               train_table, datalab], axis=1)
-    test_issues = pd.concat([test[[ROW_ID]].assign(split="test", given_label=test[LABEL]),
+    test_issues = pd.concat([test.keys[[ROW_ID]].assign(split="test",
+                                                        given_label=test.keys[LABEL]),
                              test_table], axis=1)
     test_issues["is_shared_issue"] = test_issues[ROW_ID].isin(shared["test_row_id"])
     issues = pd.concat([train_issues, test_issues], ignore_index=True)
     for name in [c for c in issues.columns if c.startswith("is_")]:
         issues[name] = issues[name].astype("boolean").fillna(False).astype(bool)
 
-    matrix = noise_matrix(train[LABEL].to_numpy(), ensemble, classes)
-    errors = label_error_rates(train[LABEL].to_numpy(), ensemble, classes)
+    matrix = noise_matrix(labels, ensemble, classes)
+    errors = label_error_rates(labels, ensemble, classes)
     metrics = {
         "train": {"label_issues": int(train_table["is_label_issue"].sum()), **datalab_counts,
                   "disputed_label_share": disputed_share(matrix),
@@ -172,7 +206,6 @@ def main(params_path: str = "params.yaml") -> None:
         "leaking_columns": int(leakage["leaks"].sum()),
         "model_balanced_accuracy": model,
     }
-    truth = read_input(paths.LABEL_TRUTH)
     if truth[IS_FLIPPED].any():
         metrics["vs_truth"] = _score_against_truth(train_issues, truth)
     for row in leakage[leakage["leaks"]].itertuples():
@@ -181,11 +214,74 @@ def main(params_path: str = "params.yaml") -> None:
                    f"audit.acknowledged_leaks.", err=True)
 
     probs = pd.DataFrame(ensemble, columns=[f"proba_{c}" for c in classes])
+    train_issues = issues.iloc[:len(train_issues)]
+    flags = [c for c in issues.columns if c.startswith("is_") and c.endswith("_issue")]
+    flagged = np.flatnonzero(train_issues[flags].any(axis=1))
     write_parquet(issues, paths.LABEL_ISSUES)
-    write_parquet(pd.concat([train[[ROW_ID]], probs], axis=1), paths.PRED_PROBS)
+    write_parquet(pd.concat([train.keys[[ROW_ID]], probs], axis=1), paths.PRED_PROBS)
     # test rows are reported in label_issues.parquet but never offered for relabelling
-    write_csv(review_sheet(train_issues, train), paths.REVIEW_SHEET)
+    write_csv(review_sheet(train_issues, train.take(flagged)), paths.REVIEW_SHEET)
     write_json({"matrix": matrix.to_dict("records")}, paths.NOISE_MATRIX)
     write_json({"columns": leakage.to_dict("records"), "shared_rows": shared.to_dict("records")},
                paths.LEAKAGE)
     write_json(metrics, paths.METRICS / "audit.json")
+
+
+def _options(params: Params) -> FeatureOptions:
+    return FeatureOptions(**params.featurize.model_dump())
+
+
+def _cross_settings(params: Params) -> dict:
+    audit = params.audit
+    return {"n_splits": audit.folds, "options": _options(params),
+            "tree_sample_rows": audit.tree_sample_rows,
+            "exact_search_rows": audit.exact_search_rows, "fit_rows": audit.fit_rows}
+
+
+def _on_pandas(params: Params, roles: TableRoles, truth: pd.DataFrame) -> None:
+    train = read_input(paths.VALIDATED_TRAIN)
+    test = read_input(paths.VALIDATED_TEST)
+    # the validation suite keeps test labels inside the training label set; a class that lost
+    # all its training rows to quarantine cannot be audited on the test side
+    test = test[test[LABEL].isin(train[LABEL].unique())].reset_index(drop=True)
+
+    def cross(*, score_test: bool, **kwargs) -> CrossFit:
+        return cross_fit(train, roles, other=test if score_test else None,
+                         **_cross_settings(params), **kwargs)
+
+    _audit(_pandas_rows(train), _pandas_rows(test), cross, roles=roles, params=params,
+           sample_rows=None, truth=truth)
+
+
+def _on_spark(params: Params, roles: TableRoles, truth: pd.DataFrame) -> None:
+    """The audit with the rows kept in Spark: fold models fit on the driver on the same
+    bounded samples as on pandas, every row is scored on the executors, and Datalab and the
+    shared-rows search run on at most ``compute.spark.sample_rows`` rows of each split."""
+    from pyspark.sql import functions as F
+
+    from datacentric.spark import tables
+    from datacentric.spark.audit import SparkRows
+    from datacentric.spark.audit import cross_fit as spark_cross_fit
+    from datacentric.spark.session import spark_session
+
+    session = spark_session(params.compute.spark)
+    train = SparkRows.of(tables.read_parquet(session, require_input(paths.VALIDATED_TRAIN)))
+    test = SparkRows.of(tables.read_parquet(session, require_input(paths.VALIDATED_TEST))
+                        .filter(F.col(LABEL).isin(train.keys[LABEL].unique().tolist())))
+
+    def cross(*, score_test: bool, **kwargs) -> CrossFit:
+        return spark_cross_fit(train, roles, other=test if score_test else None,
+                               **_cross_settings(params), **kwargs)
+
+    _audit(Rows(train.keys, train.take), Rows(test.keys, test.take), cross, roles=roles,
+           params=params, sample_rows=params.compute.spark.sample_rows, truth=truth)
+
+
+def main(params_path: str = "params.yaml") -> None:
+    params = load_params(params_path)
+    roles = TableRoles.from_dict(read_json_input(paths.COLUMN_ROLES))
+    truth = read_input(paths.LABEL_TRUTH)
+    if params.compute.engine == "spark":
+        _on_spark(params, roles, truth)
+    else:
+        _on_pandas(params, roles, truth)
