@@ -281,6 +281,21 @@ def test_validation_failures_read_the_same_on_both_engines(case, validated, tmp_
     assert found["spark"] == found["pandas"]
 
 
+def test_a_dotted_column_name_is_refused_by_validate_on_spark(tmp_path, monkeypatch):
+    (tmp_path / "data").mkdir()
+    messy_table(300).rename(columns={"age": "age.years"}).to_csv(
+        tmp_path / "data" / "table.csv", index=False)
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump({
+        "data": {"source": "data/table.csv", "target": "status"},
+        "compute": {"engine": "spark", "spark": SPARK}}))
+    monkeypatch.chdir(tmp_path)
+    ingest.main()
+    suite.draft()
+    with pytest.raises(DatacentricError, match="column 'age.years': Great Expectations' Spark"):
+        validate.main()
+    assert not (tmp_path / paths.VALIDATED).exists()
+
+
 def test_suites_name_pandas_types_that_spark_reads_too():
     checks = {"expectations": [
         _exp("expect_column_values_to_be_of_type", column="a", type_="str"),
@@ -394,21 +409,23 @@ def test_spark_params_default_to_local():
 
 
 @pytest.mark.slow
-def test_dvc_repro_runs_the_spark_ingest_and_then_has_nothing_to_do(tmp_path):
+def test_dvc_repro_runs_the_spark_stages_and_then_has_nothing_to_do(tmp_path):
     project = make_project(tmp_path)
     (project / "data" / "raw").mkdir(parents=True, exist_ok=True)
     messy_table(3000).to_csv(project / "data" / "raw" / "table.csv", index=False)
     run(["dvc", "add", "-q", "data/raw/table.csv"], project)
     set_params(project, {"data": {"source": "data/raw/table.csv", "target": "status"},
-                         "validate": {"suite": "table"},
+                         "validate": {"suite": "table"}, "audit": {"passes": 1},
                          "compute": {"engine": "spark", "spark": SPARK}})
     commit_all(project, "a table on the Spark engine")
-    run(["dvc", "repro", "validate"], project)
+    run(["dvc", "repro", "audit"], project)
     assert (project / paths.PREPARED_TRAIN).is_dir()
     assert (project / paths.VALIDATED_TRAIN).is_dir()
-    assert len(pd.read_parquet(project / paths.VALIDATED_TRAIN)) > 2000
-    commit_all(project, "ingested and validated")
-    output = run(["dvc", "repro", "validate"], project).stdout
+    issues = pd.read_parquet(project / paths.LABEL_ISSUES)
+    assert len(issues) == sum(len(pd.read_parquet(project / p))
+                              for p in (paths.VALIDATED_TRAIN, paths.VALIDATED_TEST))
+    commit_all(project, "ingested, validated and audited")
+    output = run(["dvc", "repro", "audit"], project).stdout
     assert "Running stage" not in output
     assert run(["git", "status", "--porcelain"], project).stdout == ""
 

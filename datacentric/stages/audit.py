@@ -195,7 +195,8 @@ def _audit(train: Rows, test: Rows, cross: CrossFitter, *, roles: TableRoles, pa
     matrix = noise_matrix(labels, ensemble, classes)
     errors = label_error_rates(labels, ensemble, classes)
     metrics = {
-        "train": {"label_issues": int(train_table["is_label_issue"].sum()), **datalab_counts,
+        "train": {"rows": len(labels), "label_issues": int(train_table["is_label_issue"].sum()),
+                  **datalab_counts,
                   "disputed_label_share": disputed_share(matrix),
                   "label_error_share": errors.share, "label_error_share_low": errors.low,
                   "label_error_share_high": errors.high},

@@ -92,6 +92,9 @@ def _audit(train_rows: int) -> dict:
                      f"{leakage['columns'][0]['balanced_accuracy']:.3f}"
                      if leakage["columns"] else "none"),
         "shared": audit["test"]["shared_with_train"],
+        "checked_rows": audit["train"]["data_check_rows"],
+        "sampled": audit["train"]["data_check_rows"] < audit["train"]["rows"],
+        "audited_rows": audit["train"]["rows"],
         "by_class": [(label, f"{disputed:.1%}", f"{audit['label_error_rate_by_class'][label]:.1%}")
                      for label, disputed in audit["disputed_share_by_label"].items()],
     }
