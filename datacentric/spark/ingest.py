@@ -41,7 +41,7 @@ def read_raw(session: SparkSession, path: Path, *, delimiter: str | None = None,
     ------
     DatacentricError
         As :func:`datacentric.io.read_table` does for a missing file, a duplicated column
-        name or no data rows.
+        name or no data rows, and for a column name with a dot.
     """
     from pyspark.sql import functions as F
 
@@ -57,6 +57,12 @@ def read_raw(session: SparkSession, path: Path, *, delimiter: str | None = None,
                .option("ignoreLeadingWhiteSpace", True).option("mode", "FAILFAST")
                .csv(str(path.resolve())))
         raw = raw.toDF(*[name.removeprefix("\ufeff") for name in raw.columns])
+    dotted = [name for name in raw.columns if "." in name]
+    if dotted:
+        raise DatacentricError(
+            f"{path}: column '{dotted[0]}' has a dot in its name, which Spark (and Great "
+            f"Expectations on Spark) reads as a nested field; rename the column or use "
+            f"compute.engine: pandas.")
     return raw.withColumn(POSITION, F.monotonically_increasing_id())
 
 

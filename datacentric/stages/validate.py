@@ -175,12 +175,6 @@ def _on_spark(params: Params, roles: TableRoles) -> None:
     frames = {"train": tables.read_parquet(session, require_input(paths.PREPARED_TRAIN)),
               "test": tables.read_parquet(session, require_input(paths.PREPARED_TEST))}
     columns = [c for c in frames["train"].columns if c != tables.POSITION]
-    dotted = [c for c in columns if "." in c]
-    if dotted:
-        raise DatacentricError(
-            f"column '{dotted[0]}': Great Expectations' Spark datasource reads a dot in a "
-            f"column name as a nested field and cannot check it; rename the column in "
-            f"{params.data.source} or validate with compute.engine: pandas.")
     rows = {batch: frame.count() for batch, frame in frames.items()}
 
     def quarantine(frame, outcome):
