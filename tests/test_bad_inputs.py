@@ -191,23 +191,27 @@ def infinite_values_past_the_suite(w):
                   lambda train: train.assign(age=[np.inf] + list(train["age"][1:])))
 
 
-def leaking_column(noise: float) -> Callable[[Path], None]:
-    """A 'grade' column that fixes the label, then ``noise`` of the training labels flipped."""
+def leaking_column(noise: float, names: tuple[str, ...] = ("grade",)
+                   ) -> Callable[[Path], None]:
+    """Columns (``names``) that each fix the label, then ``noise`` of the training labels
+    flipped."""
     def plant(w: Path) -> None:
         rng = np.random.default_rng(0)
 
+        def add_grades(frame: pd.DataFrame) -> pd.DataFrame:
+            return frame.assign(**{n: f"{n} " + frame["label"].astype(str) for n in names})
+
         def add_grade(frame: pd.DataFrame) -> pd.DataFrame:
-            frame = frame.assign(grade="grade " + frame["label"].astype(str))
+            frame = add_grades(frame)
             flip = rng.random(len(frame)) < noise
             others = {c: sorted(set(frame["label"]) - {c}) for c in frame["label"].unique()}
             frame.loc[flip, "label"] = [rng.choice(others[c]) for c in frame.loc[flip, "label"]]
             return frame
 
         _edit_parquet(w / "data/validated/train.parquet", add_grade)
-        _edit_parquet(w / "data/validated/test.parquet",
-                      lambda frame: frame.assign(grade="grade " + frame["label"].astype(str)))
+        _edit_parquet(w / "data/validated/test.parquet", add_grades)
         roles = json.loads((w / "data/prepared/columns.json").read_text())
-        roles["columns"]["grade"] = {"role": "categorical"}
+        roles["columns"].update({n: {"role": "categorical"} for n in names})
         (w / "data/prepared/columns.json").write_text(json.dumps(roles))
     return plant
 
@@ -408,6 +412,10 @@ CASES = {
         leaking_column(0.2), ("audit",),
         "; drop it (data.columns.drop: [grade]) or, if it is legitimately that predictive, "
         "list it in audit.acknowledged_leaks."),
+    "two columns that give the label away": Refused(
+        leaking_column(0.0, ("grade", "mark")), ("audit",),
+        "; drop them (data.columns.drop: [grade, mark]) or, if they are legitimately that "
+        "predictive, list them in audit.acknowledged_leaks."),
     "label set changed between train and test": Handled(
         label_set_changed, ("validate",),
         _quarantined_for("expect_column_values_to_be_in_set(label)", 1)),

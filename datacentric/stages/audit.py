@@ -130,13 +130,20 @@ def _leakage(sample: pd.DataFrame, roles: TableRoles, model: float, n_classes: i
                                        n_classes=n_classes, margin=audit.leakage_margin)
     leakage["acknowledged"] = leakage["column"].isin(audit.acknowledged_leaks)
     stop = leakage[leakage["leaks"] & ~leakage["acknowledged"]]
-    if len(stop):
+    if len(stop) == 1:
         row = stop.iloc[0]
         raise DatacentricError(
             f"column '{row.column}' gives the label away: alone it predicts it with balanced "
             f"accuracy {row.balanced_accuracy:.3f}, as well as all columns together "
             f"({model:.3f}); drop it (data.columns.drop: [{row.column}]) or, if it is "
             f"legitimately that predictive, list it in audit.acknowledged_leaks.")
+    if len(stop) > 1:  # every one at once, so that one edit (and one suite redraft) fixes all
+        named = ", ".join(f"'{r.column}' ({r.balanced_accuracy:.3f})" for r in stop.itertuples())
+        raise DatacentricError(
+            f"columns {named} give the label away: alone each predicts it with that balanced "
+            f"accuracy, as well as all columns together ({model:.3f}); drop them "
+            f"(data.columns.drop: [{', '.join(stop['column'])}]) or, if they are "
+            f"legitimately that predictive, list them in audit.acknowledged_leaks.")
     return leakage
 
 
