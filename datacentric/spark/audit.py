@@ -117,14 +117,16 @@ def cross_fit(rows: SparkRows, roles: TableRoles, *, model: str, n_splits: int,
     require_features(roles)
     plan = fold_plan(labels, n_splits=n_splits, random_state=random_state, fit_rows=fit_rows,
                      excluded=excluded)
-    pipelines = []
-    for fit_idx, _ in plan:
-        sample = rows.take(fit_idx)
-        require_finite(sample, roles, what="audited rows", advice=SUITE_ADVICE)
-        pipelines.append(fold_model(model, roles, sample, labels[fit_idx],
-                                    random_state=random_state, options=options,
-                                    tree_sample_rows=tree_sample_rows,
-                                    exact_search_rows=exact_search_rows))
+    # one Spark job brings every fold's sample; each fold then picks its rows on the driver
+    wanted = np.unique(np.concatenate([fit_idx for fit_idx, _ in plan]))
+    samples = rows.take(wanted)
+    require_finite(samples, roles, what="audited rows", advice=SUITE_ADVICE)
+    pipelines = [fold_model(model, roles,
+                            samples.iloc[np.searchsorted(wanted, fit_idx)].reset_index(drop=True),
+                            labels[fit_idx], random_state=random_state, options=options,
+                            tree_sample_rows=tree_sample_rows,
+                            exact_search_rows=exact_search_rows)
+                 for fit_idx, _ in plan]
     fold_of = np.empty(len(labels), dtype=np.int32)
     for fold, (_, held_idx) in enumerate(plan):
         fold_of[held_idx] = fold

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame, SparkSession
 
 POSITION = "_position"  # the row's place in the file, for "first" and "in order of appearance"
+ORDINAL = "_ordinal"  # the row's place in a Parquet dataset, 0 to N - 1, as pandas reads it
 
 
 def read_parquet(session: SparkSession, path: str | Path) -> DataFrame:
@@ -54,9 +55,6 @@ def driver_sample(frame: DataFrame, *, rows: int, sample_rows: int, random_state
             firsts = frame.withColumn("_first", first).filter("_first = 1").drop("_first")
             chosen = chosen.unionByName(firsts).dropDuplicates([POSITION])
     return chosen.orderBy(POSITION).toPandas().drop(columns=POSITION)
-
-
-ORDINAL = "_ordinal"  # the row's place in a Parquet dataset, 0 to N - 1, as pandas reads it
 
 
 def with_ordinal(frame: DataFrame) -> DataFrame:
