@@ -33,7 +33,7 @@ class Effect:
 
 
 def bootstrap_effect(contrast: np.ndarray, *, n_boot: int = 2000, alpha: float = 0.05,
-                     random_state: int = 0, chunk: int = 50) -> Effect:
+                     random_state: int = 0, memory_cells: int = 2**22) -> Effect:
     """Bootstrap a paired contrast.
 
     Parameters
@@ -42,19 +42,30 @@ def bootstrap_effect(contrast: np.ndarray, *, n_boot: int = 2000, alpha: float =
         (or any linear combination of cells, such as an interaction)
     n_boot : number of resamples of seeds and rows together
     alpha : the interval covers ``1 - alpha``
+    memory_cells : at most this many row weights (8 bytes each) are drawn at once
 
     Returns
     -------
     Effect. With one seed only the test rows are resampled.
+
+    Rows with the same contrast on every seed are interchangeable, so a resample draws how many
+    rows of each distinct pattern it takes (a multinomial over the patterns, with their shares
+    of the rows as probabilities; the same distribution as drawing the rows one by one). With
+    per-row correctness there are at most 3**S patterns whatever N, so time and memory do not
+    grow with the test rows beyond finding the patterns; with continuous scores every row may
+    be its own pattern and each resample costs O(N).
     """
     contrast = np.asarray(contrast, dtype=np.float64)
     n_seeds, n_rows = contrast.shape
+    patterns, counts = np.unique(contrast, axis=1, return_counts=True)  # (S, K), (K,)
+    shares = counts / n_rows
     rng = np.random.default_rng(random_state)
     estimates = np.empty(n_boot)
+    chunk = max(1, min(n_boot, memory_cells // len(counts)))
     for start in range(0, n_boot, chunk):
         size = min(chunk, n_boot - start)
-        row_weights = rng.multinomial(n_rows, np.full(n_rows, 1 / n_rows), size=size)
-        by_seed = contrast @ row_weights.T / n_rows  # (S, size)
+        pattern_rows = rng.multinomial(n_rows, shares, size=size)  # (size, K)
+        by_seed = patterns @ pattern_rows.T / n_rows  # (S, size)
         seeds = rng.integers(0, n_seeds, size=(size, n_seeds))
         estimates[start:start + size] = by_seed[seeds, np.arange(size)[:, None]].mean(axis=1)
     low, high = np.quantile(estimates, [alpha / 2, 1 - alpha / 2])

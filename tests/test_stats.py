@@ -84,3 +84,29 @@ def test_seed_noise_is_separated_by_more_seeds_not_rows():
     contrast = _crossed(0.01, 0.0, 0.05, mean=0.006, n_seeds=5, n_rows=2000, random_state=1)
     power = power_to_separate(contrast)
     assert power.seeds_needed > 5 and power.rows_needed is None
+
+
+def test_the_bootstrap_does_not_depend_on_the_order_of_the_rows():
+    rng = np.random.default_rng(3)
+    contrast = (rng.random((5, 3000)) < 0.8).astype(float) - (rng.random((5, 3000)) < 0.75)
+    shuffled = contrast[:, rng.permutation(3000)]
+    assert bootstrap_effect(contrast) == bootstrap_effect(shuffled)
+
+
+def test_continuous_scores_drawn_a_few_resamples_at_a_time_keep_the_bootstrap_s_variance():
+    contrast = _crossed(0.05, 0.3, 0.5, n_seeds=3, n_rows=4000)  # every row its own pattern
+    predicted = np.sqrt(variance_components(contrast).bootstrap_variance(3, 4000))
+    small_batches = bootstrap_effect(contrast, n_boot=1000, memory_cells=3 * 4000)
+    assert small_batches.se == pytest.approx(predicted, rel=0.2)
+    assert small_batches.mean == pytest.approx(contrast.mean())
+
+
+def test_a_million_test_rows_of_correctness_keep_the_bootstrap_s_variance():
+    rng = np.random.default_rng(4)
+    reference = rng.random((5, 1_000_000)) < 0.7
+    treated = reference | (rng.random((5, 1_000_000)) < 0.02)
+    contrast = treated.astype(float) - reference
+    predicted = np.sqrt(variance_components(contrast).bootstrap_variance(5, 1_000_000))
+    effect = bootstrap_effect(contrast)
+    assert effect.low < contrast.mean() < effect.high and effect.excludes_zero
+    assert effect.se == pytest.approx(predicted, rel=0.2)

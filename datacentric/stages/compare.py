@@ -15,6 +15,7 @@ import json
 import numpy as np
 
 from datacentric import paths
+from datacentric.columns import ROW_ID
 from datacentric.headtohead import (
     compare_cells,
     pick_arms,
@@ -40,7 +41,10 @@ def main(params_path: str = "params.yaml") -> None:
     compare = params.compare
     reference = ("raw", compare.model_arms[0])
     cells = [(d, m) for d in compare.data_arms for m in compare.model_arms]
-    predictions = {cell: [read_input(cell_dir(*cell, s) / "predictions.parquet")
+    # the contrasts need per-row correctness only; with millions of test rows the other
+    # prediction columns would dominate the memory
+    predictions = {cell: [read_input(cell_dir(*cell, s) / "predictions.parquet",
+                                     columns=[ROW_ID, "correct"])
                           for s in compare.seeds] for cell in cells}
     cell_metrics = {cell: [read_json_input(cell_dir(*cell, s) / "metrics.json")
                            for s in compare.seeds] for cell in cells}
