@@ -1,5 +1,5 @@
 """The Spark engine against the pandas engine on the same table, on local Spark (a real JVM):
-ingest, validate and audit."""
+ingest, validate, audit and the data arms."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from helpers import commit_all, make_project, run, set_params
 from datacentric import chunks, paths
 from datacentric.errors import DatacentricError
 from datacentric.params import SparkParams
-from datacentric.stages import audit, ingest, suite, validate
+from datacentric.stages import audit, clean, ingest, suite, validate
 from datacentric.validation import ExpectationOutcome, ValidationOutcome, for_spark
 
 pyspark = pytest.importorskip("pyspark")
@@ -140,6 +140,10 @@ def test_both_engines_write_the_same_rows_ids_and_values(projects, path):
     assert (projects["spark"] / path).is_dir()
     assert list(spark_out.columns) == list(pandas_out.columns)
     pd.testing.assert_series_equal(spark_out["row_id"], pandas_out["row_id"])
+    assert_same_values(spark_out, pandas_out)
+
+
+def assert_same_values(spark_out: pd.DataFrame, pandas_out: pd.DataFrame) -> None:
     # Spark's Parquet has no pandas metadata: nullable booleans come back as objects, and
     # timestamps in microseconds; the values are the same
     pd.testing.assert_frame_equal(missing_as_none(spark_out.astype(pandas_out.dtypes.to_dict())),
@@ -239,8 +243,7 @@ def test_both_engines_quarantine_the_same_rows_for_the_same_reasons(validated):
         "expect_column_values_to_be_in_set"}
     assert 0.02 < len(pandas_out) / 20_000 < 0.05
     assert (validated["spark"] / paths.QUARANTINE).is_dir()
-    pd.testing.assert_frame_equal(missing_as_none(spark_out.astype(pandas_out.dtypes.to_dict())),
-                                  missing_as_none(pandas_out))
+    assert_same_values(spark_out, pandas_out)
 
 
 @pytest.mark.parametrize("path", [paths.VALIDATED_TRAIN, paths.VALIDATED_TEST])
@@ -400,6 +403,51 @@ def test_datalab_on_a_sample_flags_only_sampled_rows(audited, tmp_path):
     datalab = ["is_outlier_issue", "is_near_duplicate_issue", "is_class_imbalance_issue"]
     assert not train.loc[train["outlier_score"].isna(), datalab].any().any()
     assert train["label_score"].notna().all()  # label issues cover every row
+
+
+ARMS = ["raw", "prune", "relabel", "reweight", "dedupe", "outliers", "reviewed+prune+reweight"]
+
+
+@pytest.fixture(scope="module")
+def cleaned(audited):
+    """Every kind of data arm built by both engines, with the same review decisions (a drop
+    and a relabel of flagged rows)."""
+    issues = read(audited["pandas"], paths.LABEL_ISSUES)
+    flagged = issues[(issues["split"] == "train") & issues["is_label_issue"]]
+    other = {c: next(o for o in sorted(issues["given_label"].astype(str).unique()) if o != c)
+             for c in issues["given_label"].astype(str).unique()}
+    decisions = pd.DataFrame({
+        "row_id": flagged["row_id"].iloc[:2],
+        "decision": ["drop", f"relabel:{other[str(flagged['given_label'].iloc[1])]}"],
+        "reviewer": "test", "decided_at": "2026-11-27T00:00:00"})
+    for where in audited.values():
+        (where / paths.DECISIONS).parent.mkdir(parents=True, exist_ok=True)
+        decisions.to_csv(where / paths.DECISIONS, index=False)
+        with inside(where):
+            for arm in ARMS:
+                clean.main(arm)
+    return audited
+
+
+@pytest.mark.parametrize("arm", ARMS)
+def test_both_engines_build_the_same_data_arms(cleaned, arm):
+    pandas_rows, spark_rows = (read(cleaned[e], paths.CLEAN / f"{arm}.parquet")
+                               for e in ("pandas", "spark"))
+    assert (cleaned["spark"] / paths.CLEAN / f"{arm}.parquet").is_dir()  # written by Spark
+    assert list(spark_rows.columns) == list(pandas_rows.columns)
+    assert_same_values(spark_rows, pandas_rows)
+    for path in (paths.CLEAN / f"{arm}_changes.parquet", paths.METRICS / "clean" / f"{arm}.json"):
+        assert (cleaned["spark"] / path).read_bytes() == (cleaned["pandas"] / path).read_bytes()
+
+
+def test_the_data_arms_change_what_they_say(cleaned):
+    pandas_rows = read(cleaned["pandas"], paths.CLEAN / "reviewed+prune+reweight.parquet")
+    train = read(cleaned["pandas"], paths.VALIDATED_TRAIN)
+    changes = read(cleaned["pandas"], paths.CLEAN / "reviewed+prune+reweight_changes.parquet")
+    assert set(changes["change"]) == {"removed", "relabelled", "reweighted"}
+    removed = set(changes.loc[changes["change"] == "removed", "row_id"])
+    assert len(pandas_rows) == len(train) - len(removed)
+    assert pandas_rows["sample_weight"].lt(1).any()
 
 
 def test_spark_params_default_to_local():
