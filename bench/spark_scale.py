@@ -7,8 +7,10 @@ Protocol (fixed before any figure was read): the synthetic 30-column table
 Parquet file; a CSV with quoted line breaks is read by one task) and as the source of two
 scratch projects that differ only in ``compute.engine``; Spark on ``local[2]`` with the
 default ``compute.spark`` settings otherwise. Each stage (``ingest``, ``suite init``,
-``validate``, ``audit``; the audit was added after a first run of the other three, whose JSON
-is kept as bench/results/spark_scale_without_audit.json) runs as the real command line in its
+``validate``, ``audit``, ``clean --arm prune`` and one ``xgb`` cell on the pruned rows with
+seed 0; the audit was added after a first run of the first three, whose JSON is kept as
+bench/results/spark_scale_without_audit.json, and the last two after a run of the first
+four) runs as the real command line in its
 own child process, one at a time; the peak memory is the largest sum of resident memory over
 the child and all its descendants, sampled every 0.1 s. The growth exponent k (time ∝
 rows^k) is fitted per engine and stage when more than one size is given. Writes
@@ -34,25 +36,29 @@ import psutil
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-STAGES = [["ingest"], ["suite", "init"], ["validate"], ["audit"]]
+STAGES = {"ingest": ["ingest"], "suite": ["suite", "init"], "validate": ["validate"],
+          "audit": ["audit"], "clean prune": ["clean", "--arm", "prune"],
+          "cell prune xgb": ["cell", "--data", "prune", "--model", "xgb", "--seed", "0"]}
 
 
 def timed_tree(args: list[str], cwd: Path) -> tuple[float, float]:
     """Wall seconds and the peak summed RSS (MiB) of a child process and its descendants."""
-    started = time.perf_counter()
-    process = subprocess.Popen(args, cwd=cwd, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, text=True)
-    parent, peak = psutil.Process(process.pid), 0
-    while process.poll() is None:
-        try:
-            tree = [parent, *parent.children(recursive=True)]
-            peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
-        except psutil.Error:
-            pass  # a process ended between listing and reading it
-        time.sleep(0.1)
-    seconds = time.perf_counter() - started
-    if process.returncode != 0:
-        raise SystemExit(f"{' '.join(args)} failed:\n{process.stderr.read()}")
+    # stderr to a file: a pipe nobody reads while the child runs fills up and blocks it
+    with tempfile.TemporaryFile(mode="w+") as errors:
+        started = time.perf_counter()
+        process = subprocess.Popen(args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=errors)
+        parent, peak = psutil.Process(process.pid), 0
+        while process.poll() is None:
+            try:
+                tree = [parent, *parent.children(recursive=True)]
+                peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+            except psutil.Error:
+                pass  # a process ended between listing and reading it
+            time.sleep(0.1)
+        seconds = time.perf_counter() - started
+        if process.returncode != 0:
+            errors.seek(0)
+            raise SystemExit(f"{' '.join(args)} failed:\n{errors.read()}")
     return seconds, peak / 2**20
 
 
@@ -85,11 +91,11 @@ def main() -> None:
             make_table(rows, random_state=0).to_parquet(source, index=False)
             for engine in args.engines:
                 where = project(Path(scratch) / engine, source, engine)
-                for stage in STAGES:
-                    seconds, peak = timed_tree(["datacentric", *stage], where)
-                    records.append({"rows": rows, "engine": engine, "stage": stage[0],
+                for stage, command in STAGES.items():
+                    seconds, peak = timed_tree(["datacentric", *command], where)
+                    records.append({"rows": rows, "engine": engine, "stage": stage,
                                     "seconds": seconds, "peak_mib": peak})
-                    print(f"{rows:>11,} {engine:7} {stage[0]:9} {seconds:8.1f} s "
+                    print(f"{rows:>11,} {engine:7} {stage:14} {seconds:8.1f} s "
                           f"{peak:8.0f} MiB", flush=True)
                 shutil.rmtree(where)
     table = pd.DataFrame(records)

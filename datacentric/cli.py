@@ -163,7 +163,7 @@ def diff(
 def cell(
     data: Annotated[str, typer.Option(help="Data arm (a file data/clean/<data>.parquet).")],
     model: Annotated[str, typer.Option(
-        help="Model arm: logreg, hgb, mlp, resnet, tuned or tuned_mlp.")],
+        help="Model arm: logreg, hgb, mlp, resnet, tuned, tuned_mlp or xgb.")],
     seed: Annotated[list[int] | None, typer.Option(
         help="Run only this seed (repeatable); by default every seed of compare.seeds, as "
              "the pipeline does.")] = None,

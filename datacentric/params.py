@@ -146,6 +146,13 @@ class HgbParams(_Section):
     l2_regularization: float = Field(0.0, ge=0)
 
 
+class XgbParams(_Section):
+    n_estimators: int = Field(200, ge=1)
+    learning_rate: float = Field(0.1, gt=0)
+    max_depth: int = Field(6, ge=1)
+    reg_lambda: float = Field(1.0, ge=0)
+
+
 class TorchParams(_Section):
     hidden_size: int = Field(128, ge=1)
     n_blocks: int = Field(2, ge=1)
@@ -179,12 +186,14 @@ class LaunchParams(_Section):
 ModelName = Literal["logreg", "hgb", "mlp", "resnet"]
 TORCH_MODELS = ("mlp", "resnet")
 TUNED_ARMS = ("tuned", "tuned_mlp")  # Optuna searches over hgb and over the torch MLP
+XGB_ARM = "xgb"  # XGBoost: a head-to-head arm only (the train stage saves scikit-learn models)
 
 
 class TrainParams(_Section):
     model: ModelName = "hgb"
     logreg: LogregParams = LogregParams()
     hgb: HgbParams = HgbParams()
+    xgb: XgbParams = XgbParams()
     torch: TorchParams = TorchParams()
     launch: LaunchParams = LaunchParams()
 
@@ -232,7 +241,7 @@ class CompareParams(_Section):
     @field_validator("model_arms")
     @classmethod
     def _known_models(cls, arms: list[str]) -> list[str]:
-        allowed = (*get_args(ModelName), *TUNED_ARMS)
+        allowed = (*get_args(ModelName), *TUNED_ARMS, XGB_ARM)
         for arm in arms:
             if arm not in allowed:
                 raise ValueError(f"model arm '{arm}' is not one of {', '.join(allowed)}")

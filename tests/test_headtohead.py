@@ -183,3 +183,15 @@ def test_test_rows_never_reach_the_tuning_search(model_arm, search, monkeypatch)
     assert len(seen) == 1 and len(seen[0]) == len(train)
     assert np.abs(seen[0]).max() < 10  # test rows sit 50 standard deviations away
     assert predictions[ROW_ID].tolist() == test[ROW_ID].tolist()
+
+
+def test_an_xgb_cell_trains_on_category_codes_and_predicts_every_test_row():
+    rng = np.random.default_rng(0)
+    colour = rng.choice(["red", "green", "blue", "grey"], 400)
+    frame = pd.DataFrame({ROW_ID: [f"r{i}" for i in range(400)], "colour": colour,
+                          "x": rng.normal(size=400),
+                          LABEL: np.where(np.isin(colour, ["red", "grey"]), "a", "b")})
+    train, test = frame.iloc[:300].reset_index(drop=True), frame.iloc[300:].reset_index(drop=True)
+    predictions, _ = cell_stage.run_cell(train, test, roles_of(train), "xgb", Params(), seed=0)
+    assert predictions[ROW_ID].tolist() == test[ROW_ID].tolist()
+    assert predictions["correct"].all()

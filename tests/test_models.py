@@ -1,5 +1,6 @@
 import os
 import struct
+import sys
 import time
 
 import numpy as np
@@ -8,6 +9,7 @@ import torch
 from sklearn.datasets import make_classification
 
 from datacentric.errors import DatacentricError
+from datacentric.models.boosting import XGBoostClassifier
 from datacentric.models.device import plan_device
 from datacentric.models.persist import load_estimator, save_estimator
 from datacentric.models.torch_classifier import TorchClassifier
@@ -168,3 +170,42 @@ def test_hgb_splits_on_category_codes_it_is_told_about(tmp_path):
     save_estimator(native, tmp_path / "model.skops")
     np.testing.assert_array_equal(load_estimator(tmp_path / "model.skops").predict(X),
                                   native.predict(X))
+
+
+def test_xgboost_fits_any_labels_with_weights_and_is_seeded(data):
+    X, y = data
+    first = XGBoostClassifier(n_estimators=30, random_state=0).fit(X, y)
+    assert first.classes_.tolist() == ["a", "b", "c"]
+    probs = first.predict_proba(X)
+    assert probs.shape == (len(y), 3) and np.allclose(probs.sum(axis=1), 1, atol=1e-5)
+    assert (first.predict(X) == y).mean() > 0.8
+    again = XGBoostClassifier(n_estimators=30, random_state=0).fit(X, y)
+    np.testing.assert_array_equal(again.predict_proba(X), probs)
+    silenced = XGBoostClassifier(n_estimators=30, random_state=0).fit(
+        X, y, sample_weight=(y != "c").astype(float))
+    assert silenced.predict_proba(X)[:, 2].mean() < probs[:, 2].mean()
+
+
+def test_xgboost_splits_on_category_codes_and_stops_early():
+    rng = np.random.default_rng(0)
+    codes = rng.integers(0, 12, 2000).astype(np.float32)
+    codes[:50] = np.nan  # missing codes are allowed
+    y = np.where(np.isin(codes, [1, 4, 7, 10]), "yes", "no")
+    X = np.column_stack([codes, rng.normal(size=2000).astype(np.float32)])
+    native = XGBoostClassifier(n_estimators=1, max_depth=1, learning_rate=1.0,
+                               categorical_features=[True, False]).fit(X, y)
+    ordinal = XGBoostClassifier(n_estimators=1, max_depth=1, learning_rate=1.0).fit(X, y)
+    assert (native.predict(X) == y).mean() == 1.0 > (ordinal.predict(X) == y).mean()
+    noisy = np.where(rng.random(2000) < 0.2, np.where(y == "yes", "no", "yes"), y)
+    stopped = XGBoostClassifier(n_estimators=500, categorical_features=[True, False]).fit(
+        X, noisy)  # past the code's split only the noise is left to learn
+    assert stopped.booster_.best_iteration < 100
+
+
+def test_xgboost_refuses_one_class_and_a_missing_install(data, monkeypatch):
+    X, _ = data
+    with pytest.raises(DatacentricError, match="two classes"):
+        XGBoostClassifier().fit(X, np.full(len(X), "a"))
+    monkeypatch.setitem(sys.modules, "xgboost", None)
+    with pytest.raises(DatacentricError, match=r"pip install 'datacentric\[xgb\]'"):
+        XGBoostClassifier().fit(*data)

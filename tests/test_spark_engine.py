@@ -1,5 +1,5 @@
 """The Spark engine against the pandas engine on the same table, on local Spark (a real JVM):
-ingest, validate, audit and the data arms."""
+ingest, validate, audit, the data arms and the xgb cell."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from helpers import commit_all, make_project, run, set_params
 from datacentric import chunks, paths
 from datacentric.errors import DatacentricError
 from datacentric.params import SparkParams
-from datacentric.stages import audit, clean, ingest, suite, validate
+from datacentric.stages import audit, cell, clean, ingest, suite, validate
 from datacentric.validation import ExpectationOutcome, ValidationOutcome, for_spark
 
 pyspark = pytest.importorskip("pyspark")
@@ -450,6 +450,42 @@ def test_the_data_arms_change_what_they_say(cleaned):
     assert pandas_rows["sample_weight"].lt(1).any()
 
 
+@pytest.fixture(scope="module")
+def xgb_cells(cleaned):
+    for where in cleaned.values():
+        with inside(where):
+            cell.main("reweight", "xgb", seeds=[0])
+    return cleaned
+
+
+def _cell_out(where, name: str) -> pd.DataFrame:
+    return pd.read_parquet(where / paths.CELLS / "reweight__xgb" / "seed_0" / name)
+
+
+def test_both_engines_train_the_xgb_arm_on_the_same_rows_alike(xgb_cells):
+    found = {e: {n: _cell_out(w, f"{n}.parquet") for n in ("predictions", "selection")}
+             for e, w in xgb_cells.items()}
+    for name in ("predictions", "selection"):
+        pandas_out, spark_out = found["pandas"][name], found["spark"][name]
+        assert list(spark_out.columns) == list(pandas_out.columns)
+        pd.testing.assert_series_equal(spark_out["row_id"], pandas_out["row_id"])
+        assert (spark_out["label"] == pandas_out["label"]).all()
+        # one XGBoost on the driver against two Spark workers, early stopping on other rows
+        assert (spark_out["predicted"] == pandas_out["predicted"]).mean() > 0.9
+        assert abs(spark_out["correct"].mean() - pandas_out["correct"].mean()) < 0.02
+    metrics = {e: json.loads((w / paths.CELLS / "reweight__xgb" / "seed_0" / "metrics.json"
+                              ).read_text()) for e, w in xgb_cells.items()}
+    for key in ("train_rows", "selection_rows"):
+        assert metrics["spark"][key] == metrics["pandas"][key]
+
+
+def test_the_xgb_cell_on_spark_repeats_itself(xgb_cells):
+    first = _cell_out(xgb_cells["spark"], "predictions.parquet")
+    with inside(xgb_cells["spark"]):
+        cell.main("reweight", "xgb", seeds=[0])
+    pd.testing.assert_frame_equal(_cell_out(xgb_cells["spark"], "predictions.parquet"), first)
+
+
 def test_spark_params_default_to_local():
     assert SparkParams().master == "local[*]" and SparkParams().sample_rows == 100_000
 
@@ -463,16 +499,20 @@ def test_dvc_repro_runs_the_spark_stages_and_then_has_nothing_to_do(tmp_path):
     set_params(project, {"data": {"source": "data/raw/table.csv", "target": "status"},
                          "validate": {"suite": "table"},
                          "audit": {"passes": 1, "models": ["logreg"]},
+                         "compare": {"data_arms": ["raw", "prune"], "model_arms": ["xgb"],
+                                     "seeds": [0]},
                          "compute": {"engine": "spark", "spark": SPARK}})
     commit_all(project, "a table on the Spark engine")
-    run(["dvc", "repro", "audit"], project)
-    assert (project / paths.PREPARED_TRAIN).is_dir()
-    assert (project / paths.VALIDATED_TRAIN).is_dir()
+    run(["dvc", "repro", "compare"], project)
+    for path in (paths.PREPARED_TRAIN, paths.VALIDATED_TRAIN, paths.CLEAN / "prune.parquet"):
+        assert (project / path).is_dir()  # written by Spark
     issues = pd.read_parquet(project / paths.LABEL_ISSUES)
     assert len(issues) == sum(len(pd.read_parquet(project / p))
                               for p in (paths.VALIDATED_TRAIN, paths.VALIDATED_TEST))
-    commit_all(project, "ingested, validated and audited")
-    output = run(["dvc", "repro", "audit"], project).stdout
+    comparison = json.loads((project / paths.COMPARISON).read_text())
+    assert set(comparison["cells"]) == {"raw__xgb", "prune__xgb"}
+    commit_all(project, "ingested, validated, audited and compared")
+    output = run(["dvc", "repro", "compare"], project).stdout
     assert "Running stage" not in output
     assert run(["git", "status", "--porcelain"], project).stdout == ""
 

@@ -18,10 +18,10 @@ MODEL_NAMES = get_args(ModelName)
 
 
 def encoding_for(model_arm: str) -> Encoding:
-    """The feature encoding model arm ``model_arm`` trains on: gradient-boosted trees (``hgb``
-    and ``tuned``) split on category codes natively, which on wide one-hot tables is several
-    times faster (bench/hgb_encoding.py); the rest need one-hot columns."""
-    return "native" if model_arm in ("hgb", "tuned") else "one_hot"
+    """The feature encoding model arm ``model_arm`` trains on: gradient-boosted trees (``hgb``,
+    ``tuned`` and ``xgb``) split on category codes natively, which on wide one-hot tables is
+    several times faster (bench/hgb_encoding.py); the rest need one-hot columns."""
+    return "native" if model_arm in ("hgb", "tuned", "xgb") else "one_hot"
 
 
 EARLY_STOPPING_MIN_CLASS_ROWS = 10

@@ -23,10 +23,11 @@ from datacentric.columns import LABEL, ROW_ID, WEIGHT
 from datacentric.errors import DatacentricError
 from datacentric.evaluation import prediction_table, score
 from datacentric.features import FeatureOptions, categorical_mask, featurize_splits
-from datacentric.io import atomic_path, read_input, read_json_input
+from datacentric.io import atomic_path, read_input, read_json_input, require_input
+from datacentric.models.boosting import XGBoostClassifier
 from datacentric.models.distributed import current_shard, leave_process_group, run_under_torchrun
 from datacentric.models.zoo import encoding_for, fit_model, make_model
-from datacentric.params import TORCH_MODELS, Params, load_params
+from datacentric.params import TORCH_MODELS, XGB_ARM, Params, load_params
 from datacentric.roles import TableRoles
 from datacentric.selection import selection_rows
 from datacentric.tuning import tune_hgb, tune_torch
@@ -43,7 +44,7 @@ def cell_dir(data_arm: str, model_arm: str, seed: int) -> Path:
 
 def fit_arm(model_arm: str, X: pd.DataFrame, y: np.ndarray, weights: np.ndarray | None,
             params: Params, seed: int):
-    """A fitted classifier for ``model_arm`` (a zoo model, ``tuned`` or ``tuned_mlp``) on
+    """A fitted classifier for ``model_arm`` (a zoo model, ``tuned``, ``tuned_mlp`` or ``xgb``) on
     featurized training rows ``X`` in the arm's encoding (:func:`encoding_for`)."""
     mask = categorical_mask(X.columns)
     X = X.to_numpy(np.float32)
@@ -53,6 +54,9 @@ def fit_arm(model_arm: str, X: pd.DataFrame, y: np.ndarray, weights: np.ndarray 
         return tune_hgb(X, y, weights, categorical_features=mask, **search)[0]
     if model_arm == "tuned_mlp":
         return tune_torch(X, y, weights, base=params.train.torch.model_dump(), **search)[0]
+    if model_arm == XGB_ARM:
+        return XGBoostClassifier(**params.train.xgb.model_dump(), categorical_features=mask,
+                                 random_state=seed).fit(X, y, sample_weight=weights)
     model = make_model(model_arm, params.train, random_state=seed, categorical_features=mask)
     return fit_model(model, X, y, sample_weight=weights)
 
@@ -109,6 +113,41 @@ def run_cell(train: pd.DataFrame, test: pd.DataFrame, roles: TableRoles, model_a
     return tables[0], (tables[1] if also is not None else None)
 
 
+def _xgb_on_spark(data_arm: str, roles: TableRoles, params: Params, seeds: list[int]
+                  ) -> tuple[np.ndarray, int, int, dict]:
+    """The xgb cell with the rows kept in Spark (:mod:`datacentric.spark.cell`): the same
+    training and selection rows as on pandas, chosen on the driver from the rows' ``row_id``
+    and label. Returns the classes, the training and selection row counts, and per seed the
+    test and selection predictions."""
+    from pyspark.sql import functions as F
+
+    from datacentric.spark import tables
+    from datacentric.spark.cell import run_xgb_cell
+    from datacentric.spark.session import spark_session
+
+    session = spark_session(params.compute.spark)
+    arm_rows = tables.read_parquet(session, require_input(paths.CLEAN / f"{data_arm}.parquet"))
+    validated = tables.read_parquet(session, require_input(paths.VALIDATED_TRAIN))
+    test = tables.read_parquet(session, require_input(paths.VALIDATED_TEST))
+    fit_keys, selection_keys = split_selection(arm_rows.select(ROW_ID, LABEL).toPandas(),
+                                               validated.select(ROW_ID, LABEL).toPandas(), params)
+    chosen = F.broadcast(session.createDataFrame(selection_keys[[ROW_ID]]))
+    train = arm_rows.join(chosen, on=ROW_ID, how="left_anti")
+    selection = validated.join(chosen, on=ROW_ID, how="left_semi")
+    test_labels = [row[0] for row in test.select(LABEL).distinct().collect()]
+    classes = np.unique(np.concatenate([fit_keys[LABEL].unique(), selection_keys[LABEL].unique(),
+                                        np.asarray(test_labels, dtype=object)]))
+    options = FeatureOptions(**params.featurize.model_dump())
+    runs = {}
+    for seed in seeds:
+        model = XGBoostClassifier(**params.train.xgb.model_dump(), random_state=seed)
+        predictions, selected = run_xgb_cell(
+            train, [test, selection], roles, model=model, classes=classes, options=options,
+            sample_rows=params.compute.spark.sample_rows)
+        runs[seed] = (predictions, selected)
+    return classes, len(fit_keys), len(selection_keys), runs
+
+
 def main(data_arm: str, model_arm: str, params_path: str = "params.yaml",
          seeds: list[int] | None = None) -> None:
     """Run the cell for ``seeds`` (default ``compare.seeds``, what the pipeline runs)."""
@@ -117,12 +156,17 @@ def main(data_arm: str, model_arm: str, params_path: str = "params.yaml",
             params.train.launch, sys.argv[1:], run_id=f"datacentric-{data_arm}-{model_arm}"):
         return
     roles = TableRoles.from_dict(read_json_input(paths.COLUMN_ROLES))
-    train, selection = split_selection(read_input(paths.CLEAN / f"{data_arm}.parquet"),
-                                       read_input(paths.VALIDATED_TRAIN), params)
-    test = read_input(paths.VALIDATED_TEST)
-    classes = cell_classes(train, test, selection)
-    runs = {seed: run_cell(train, test, roles, model_arm, params, seed, also=selection)
-            for seed in (seeds or params.compare.seeds)}
+    seeds = seeds or params.compare.seeds
+    if params.compute.engine == "spark" and model_arm == XGB_ARM:
+        classes, n_train, n_selection, runs = _xgb_on_spark(data_arm, roles, params, seeds)
+    else:
+        train, selection = split_selection(read_input(paths.CLEAN / f"{data_arm}.parquet"),
+                                           read_input(paths.VALIDATED_TRAIN), params)
+        test = read_input(paths.VALIDATED_TEST)
+        classes = cell_classes(train, test, selection)
+        n_train, n_selection = len(train), len(selection)
+        runs = {seed: run_cell(train, test, roles, model_arm, params, seed, also=selection)
+                for seed in seeds}
     leave_process_group()
     if not current_shard().is_main:  # under torchrun, rank 0 writes what every rank trained
         return
@@ -135,6 +179,6 @@ def main(data_arm: str, model_arm: str, params_path: str = "params.yaml",
             predictions.to_parquet(seed_out / "predictions.parquet", index=False)
             selected.to_parquet(seed_out / "selection.parquet", index=False)
             pd.Series({"data_arm": data_arm, "model_arm": model_arm, "seed": seed,
-                       "train_rows": len(train), "selection_rows": len(selection),
+                       "train_rows": n_train, "selection_rows": n_selection,
                        "selection_accuracy": float(selected["correct"].mean()), **metrics}
                       ).to_json(seed_out / "metrics.json", indent=2)
