@@ -121,7 +121,9 @@ def run_xgb_cell(train: DataFrame, scored: list[DataFrame], roles: TableRoles, *
         **model.booster_params())
     # XGBoost's Spark estimator logs every step at INFO; a stage prints only what it decided
     logging.getLogger("XGBoost-PySpark").setLevel(logging.WARNING)
-    fitted = estimator.fit(rows)
+    # the estimator reads the rows twice (its class count, then training)
+    fitted = estimator.fit(rows.cache())
+    rows.unpersist()
     tables = []
     for frame in scored:
         features, _ = featurized(frame, featurizer)

@@ -134,17 +134,13 @@ def _xgb_on_spark(data_arm: str, roles: TableRoles, params: Params, seeds: list[
     chosen = F.broadcast(session.createDataFrame(selection_keys[[ROW_ID]]))
     train = arm_rows.join(chosen, on=ROW_ID, how="left_anti")
     selection = validated.join(chosen, on=ROW_ID, how="left_semi")
-    test_labels = [row[0] for row in test.select(LABEL).distinct().collect()]
-    classes = np.unique(np.concatenate([fit_keys[LABEL].unique(), selection_keys[LABEL].unique(),
-                                        np.asarray(test_labels, dtype=object)]))
+    classes = cell_classes(fit_keys, selection_keys, test.select(LABEL).distinct().toPandas())
     options = FeatureOptions(**params.featurize.model_dump())
-    runs = {}
-    for seed in seeds:
-        model = XGBoostClassifier(**params.train.xgb.model_dump(), random_state=seed)
-        predictions, selected = run_xgb_cell(
-            train, [test, selection], roles, model=model, classes=classes, options=options,
-            sample_rows=params.compute.spark.sample_rows)
-        runs[seed] = (predictions, selected)
+    runs = {seed: run_xgb_cell(
+                train, [test, selection], roles, options=options, classes=classes,
+                model=XGBoostClassifier(**params.train.xgb.model_dump(), random_state=seed),
+                sample_rows=params.compute.spark.sample_rows)
+            for seed in seeds}
     return classes, len(fit_keys), len(selection_keys), runs
 
 
