@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import os
+
+# Under pytest-xdist each worker takes one core: one OpenMP thread per worker (and in the
+# pipelines it starts), or two workers on two cores would run four threads and oversubscribe.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+
 import numpy as np
 import pandas as pd
 import pytest
