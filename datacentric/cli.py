@@ -238,11 +238,12 @@ def predict(
     batch: Annotated[Path, typer.Argument(help="CSV or Parquet file of rows to score.")],
     out: Annotated[Path, typer.Option(help="Parquet file to write.")] = Path(
         "data/predictions/scored.parquet"),
-    chunk_rows: Annotated[int, typer.Option(min=1, help="Rows read and scored at a time.")
-                          ] = 100_000,
+    chunk_rows: Annotated[int, typer.Option(
+        min=1, help="Rows read and scored at a time (pandas engine).")] = 100_000,
 ):
-    """Score new rows with models/featurizer.skops and models/classifier/, a chunk at a time;
-    write row_id, predicted class and per-class probabilities to --out."""
+    """Score new rows with models/featurizer.skops and models/classifier/, a chunk at a time
+    (on the Spark engine, partition by partition on the executors); write row_id, predicted
+    class and per-class probabilities to --out."""
     from datacentric.stages import predict as stage
 
     _run(lambda: stage.main(batch, out, chunk_rows=chunk_rows))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -26,10 +27,7 @@ def conform(chunk: pd.DataFrame, roles: TableRoles, *, source: str) -> pd.DataFr
         holding a value that cannot be read, or an infinite value.
     """
     chunk = chunk.rename(columns=lambda name: str(name).strip())
-    missing = [c for c in roles.features() if c not in chunk.columns]
-    if missing:
-        raise DatacentricError(f"{source}: column '{missing[0]}' is missing; the model was "
-                               f"trained with it.")
+    require_columns(chunk.columns, roles, source=source)
     out = apply_roles(chunk, roles)
     for name in roles.of("numeric", "boolean", "date", "datetime"):
         if out[name].dtype == object:  # typing left it as text: a value could not be read
@@ -39,6 +37,16 @@ def conform(chunk: pd.DataFrame, roles: TableRoles, *, source: str) -> pd.DataFr
                                    f"holds {bad!r}.")
     require_finite(out, roles, what=source)
     return assign_row_ids(out, key=roles.key if roles.key in out else None)
+
+
+def require_columns(names: Iterable[str], roles: TableRoles, *, source: str) -> None:
+    """Raise DatacentricError naming ``source`` and the first feature column of ``roles``
+    missing from ``names`` (compared without surrounding spaces)."""
+    present = {str(name).strip() for name in names}
+    missing = [c for c in roles.features() if c not in present]
+    if missing:
+        raise DatacentricError(f"{source}: column '{missing[0]}' is missing; the model was "
+                               f"trained with it.")
 
 
 def _unreadable(value: str, spec: ColumnRole) -> bool:

@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 from contextlib import contextmanager
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -17,7 +18,17 @@ from helpers import commit_all, make_project, run, set_params
 from datacentric import chunks, paths
 from datacentric.errors import DatacentricError
 from datacentric.params import SparkParams
-from datacentric.stages import audit, cell, clean, ingest, suite, validate
+from datacentric.stages import (
+    audit,
+    cell,
+    clean,
+    featurize,
+    ingest,
+    predict,
+    suite,
+    train,
+    validate,
+)
 from datacentric.validation import ExpectationOutcome, ValidationOutcome, for_spark
 
 pyspark = pytest.importorskip("pyspark")
@@ -484,6 +495,64 @@ def test_the_xgb_cell_on_spark_repeats_itself(xgb_cells):
     with inside(xgb_cells["spark"]):
         cell.main("reweight", "xgb", seeds=[0])
     pd.testing.assert_frame_equal(_cell_out(xgb_cells["spark"], "predictions.parquet"), first)
+
+
+@pytest.fixture(scope="module")
+def trained(validated, tmp_path_factory):
+    """A model trained on the pandas project, and a Spark project holding the same files (so
+    both engines score with the same featurizer and model), and a new delivery: rows of
+    another draw of the table with duplicates, every value readable."""
+    with inside(validated["pandas"]):
+        featurize.main()
+        train.main()
+    where = tmp_path_factory.mktemp("scoring") / "spark"
+    shutil.copytree(validated["pandas"], where)
+    params = yaml.safe_load((where / "params.yaml").read_text())
+    params["compute"]["engine"] = "spark"
+    (where / "params.yaml").write_text(yaml.safe_dump(params))
+    batch = where.parent / "new.csv"
+    messy_table(3000, random_state=1).to_csv(batch, index=False)
+    return {"pandas": validated["pandas"], "spark": where}, batch
+
+
+def test_both_engines_score_a_delivery_alike(trained):
+    projects, batch = trained
+    for where in projects.values():
+        with inside(where):
+            predict.main(batch, Path("scored.parquet"), chunk_rows=700)
+    assert (projects["spark"] / "scored.parquet").is_dir()  # written by Spark
+    pandas_out, spark_out = (read(w, "scored.parquet") for w in projects.values())
+    assert len(spark_out) == 3000 and list(spark_out.columns) == list(pandas_out.columns)
+    assert spark_out["row_id"].str.endswith("-1").sum() == 40  # the duplicated rows, numbered
+    pd.testing.assert_frame_equal(spark_out, pandas_out, check_exact=False, rtol=1e-6)
+
+
+def _unreadable_income(frame: pd.DataFrame) -> pd.DataFrame:
+    frame.loc[2500, "income"] = "lots"
+    return frame
+
+
+SCORING_REFUSALS = {
+    "text in a numeric column": (_unreadable_income,
+                                 ": column 'income' is numeric at training but holds 'lots'."),
+    "a missing column": (lambda frame: frame.drop(columns=["city"]),
+                         ": column 'city' is missing; the model was trained with it."),
+}
+
+
+@pytest.mark.parametrize("case", SCORING_REFUSALS)
+def test_scoring_refusals_read_the_same_on_both_engines(case, trained, tmp_path):
+    projects, _ = trained
+    spoil, ending = SCORING_REFUSALS[case]
+    batch = tmp_path / "new.csv"
+    spoil(messy_table(3000, random_state=1)).to_csv(batch, index=False)
+    for where in projects.values():
+        with inside(where), pytest.raises(DatacentricError) as refused:
+            predict.main(batch, tmp_path / "scored.parquet", chunk_rows=5000)
+        # pandas also names the chunk's rows; a Spark partition does not know its row numbers
+        sentence = str(refused.value)
+        assert sentence.startswith(str(batch)) and sentence.endswith(ending)
+        assert "\n" not in sentence and not (tmp_path / "scored.parquet").exists()
 
 
 def test_spark_params_default_to_local():

@@ -21,7 +21,7 @@ from datacentric.columns import LABEL, ROW_ID
 from datacentric.errors import DatacentricError
 from datacentric.io import csv_header, readable_suffix, refuse_duplicated_names, sniff_csv
 from datacentric.roles import TableRoles
-from datacentric.spark.tables import POSITION, driver_sample
+from datacentric.spark.tables import POSITION, driver_sample, numbered_ids
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -117,8 +117,6 @@ def typed_with_ids(raw: DataFrame, roles: TableRoles, *, random_state: int
     over every partition's facts), with ``row_id`` (duplicates numbered in file order),
     :data:`BASE`, :data:`SPLIT_KEY` and :data:`POSITION`. Returns the frame, the roles with
     the label type of the whole table, and the output columns in order."""
-    from pyspark.sql import Window
-    from pyspark.sql import functions as F
     from pyspark.sql import types as T
 
     def facts(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
@@ -152,10 +150,7 @@ def typed_with_ids(raw: DataFrame, roles: TableRoles, *, random_state: int
         for batch in batches:
             yield typed(batch)
 
-    frame = raw.mapInPandas(typed_batches, schema)
-    occurrence = F.row_number().over(Window.partitionBy(BASE).orderBy(POSITION)) - 1
-    frame = frame.withColumn(ROW_ID, F.when(occurrence == 0, F.col(BASE)).otherwise(
-        F.concat(F.col(BASE), F.lit("-"), occurrence.cast("string"))))
+    frame = raw.mapInPandas(typed_batches, schema).withColumn(ROW_ID, numbered_ids(BASE))
     columns = [ROW_ID] + [c for c in example.columns if c not in (BASE, POSITION, SPLIT_KEY)]
     return frame, roles, columns
 

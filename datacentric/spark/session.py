@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from datacentric.errors import DatacentricError
@@ -45,3 +48,16 @@ def spark_session(spark: SparkParams) -> SparkSession:
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
     return session
+
+
+@contextmanager
+def task_errors() -> Iterator[None]:
+    """Raise a :class:`DatacentricError` that a Spark task raised as that error, its one
+    sentence without Spark's wrapping (the executor's traceback inside a JVM exception)."""
+    try:
+        yield
+    except Exception as exc:
+        found = re.search(r"DatacentricError: (.+)", str(exc))
+        if found is None:
+            raise
+        raise DatacentricError(found.group(1).strip()) from None

@@ -32,8 +32,23 @@ def write_parquet(frame: DataFrame, path: str | Path, columns: list[str], *,
     """``frame``'s ``columns`` as a Parquet dataset (a folder) at ``path``, its rows ordered by
     ``order`` (default :data:`POSITION`, the file order), replacing the folder in one rename
     (:func:`datacentric.io.atomic_path`)."""
+    from pyspark.sql import functions as F
+
+    quoted = [F.col("`" + name.replace("`", "``") + "`") for name in columns]  # dots are names
     with atomic_path(path) as tmp:
-        frame.orderBy(*(order or [POSITION])).select(*columns).write.parquet(str(tmp.resolve()))
+        frame.orderBy(*(order or [POSITION])).select(*quoted).write.parquet(str(tmp.resolve()))
+
+
+def numbered_ids(base: str) -> Column:
+    """Each row's ``row_id`` from its ``base`` id column, as
+    :func:`datacentric.dataset.assign_row_ids` gives it: ``-1``, ``-2`` … on the second, third
+    … row sharing a base id, in :data:`POSITION` order over the whole frame."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    occurrence = F.row_number().over(Window.partitionBy(base).orderBy(POSITION)) - 1
+    return F.when(occurrence == 0, F.col(base)).otherwise(
+        F.concat(F.col(base), F.lit("-"), occurrence.cast("string")))
 
 
 def driver_sample(frame: DataFrame, *, rows: int, sample_rows: int, random_state: int,
