@@ -8,9 +8,11 @@ Parquet file; a CSV with quoted line breaks is read by one task) and as the sour
 scratch projects that differ only in ``compute.engine``; Spark on ``local[2]`` with the
 default ``compute.spark`` settings otherwise. Each stage (``ingest``, ``suite init``,
 ``validate``, ``audit``, ``clean --arm prune`` and one ``xgb`` cell on the pruned rows with
-seed 0; the audit was added after a first run of the first three, whose JSON is kept as
-bench/results/spark_scale_without_audit.json, and the last two after a run of the first
-four) runs as the real command line in its
+seed 0, then ``featurize``, ``train`` (``train.model``, on the driver on both engines) and
+``predict`` of the whole source table; the audit was added after a first run of the first
+three, whose JSON is kept as bench/results/spark_scale_without_audit.json, clean and the cell
+after a run of the first four, and the last three after runs of the first six) runs as the
+real command line in its
 own child process, one at a time; the peak memory is the largest sum of resident memory over
 the child and all its descendants, sampled every 0.1 s. The growth exponent k (time ∝
 rows^k) is fitted per engine and stage when more than one size is given. Writes
@@ -38,7 +40,9 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 STAGES = {"ingest": ["ingest"], "suite": ["suite", "init"], "validate": ["validate"],
           "audit": ["audit"], "clean prune": ["clean", "--arm", "prune"],
-          "cell prune xgb": ["cell", "--data", "prune", "--model", "xgb", "--seed", "0"]}
+          "cell prune xgb": ["cell", "--data", "prune", "--model", "xgb", "--seed", "0"],
+          "featurize": ["featurize"], "train": ["train"],
+          "predict": ["predict", "data/raw/table.parquet", "--out", "scored.parquet"]}
 
 
 def timed_tree(args: list[str], cwd: Path) -> tuple[float, float]:

@@ -1,5 +1,5 @@
 """The Spark engine against the pandas engine on the same table, on local Spark (a real JVM):
-ingest, validate, audit, the data arms and the xgb cell."""
+ingest, validate, audit, the data arms, featurize, the xgb cell and predict."""
 
 from __future__ import annotations
 
@@ -495,6 +495,22 @@ def test_the_xgb_cell_on_spark_repeats_itself(xgb_cells):
     with inside(xgb_cells["spark"]):
         cell.main("reweight", "xgb", seeds=[0])
     pd.testing.assert_frame_equal(_cell_out(xgb_cells["spark"], "predictions.parquet"), first)
+
+
+@pytest.mark.parametrize("path", [paths.FEATURES_TRAIN, paths.FEATURES_TEST])
+def test_both_engines_featurize_alike(validated, path):
+    for where in validated.values():
+        if not (where / path).exists():
+            with inside(where):
+                featurize.main()
+    pandas_out, spark_out = read(validated["pandas"], path), read(validated["spark"], path)
+    assert (validated["spark"] / path).is_dir()  # written by Spark
+    assert list(spark_out.columns) == list(pandas_out.columns)
+    pd.testing.assert_frame_equal(spark_out, pandas_out, check_exact=False, rtol=1e-9)
+    # every row fits in the driver's sample, so the featurizer is the pandas engine's
+    for written in (paths.FEATURIZER, paths.METRICS / "featurize.json"):
+        assert (validated["spark"] / written).read_bytes() == (
+            validated["pandas"] / written).read_bytes()
 
 
 @pytest.fixture(scope="module")

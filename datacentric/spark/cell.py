@@ -1,6 +1,6 @@
 """The ``xgb`` cell on Spark: the featurizer is fitted on the driver on a sample of the arm's
-training rows, every row is featurized on the executors, and XGBoost's Spark estimator trains
-on every training row across the executors.
+training rows, every row is featurized on the executors (as the featurize stage does it too),
+and XGBoost's Spark estimator trains on every training row across the executors.
 
 The driver holds the featurizer's sample (at most ``compute.spark.sample_rows`` rows), the
 training rows' ``row_id`` and label, and per scored row its ``row_id``, label and K
@@ -20,6 +20,7 @@ from datacentric.columns import LABEL, ROW_ID, WEIGHT
 from datacentric.evaluation import prediction_table
 from datacentric.features import (
     SUITE_ADVICE,
+    Encoding,
     FeatureOptions,
     build_featurizer,
     categorical_mask,
@@ -73,6 +74,26 @@ def featurized(frame: DataFrame, featurizer: ColumnTransformer, *,
     return rows.mapInPandas(transform, schema), names
 
 
+def fitted_featurizer(train: DataFrame, roles: TableRoles, *, rows: int, options: FeatureOptions,
+                      encoding: Encoding, random_state: int, sample_rows: int
+                      ) -> ColumnTransformer:
+    """The featurizer fitted on the driver on every row of ``train`` (which has ``rows``
+    rows) up to ``sample_rows``, else on a seeded sample of that many holding every class
+    (:func:`datacentric.spark.tables.driver_sample`).
+
+    Raises
+    ------
+    DatacentricError
+        When ``roles`` leave no feature column, or the sample holds infinite values.
+    """
+    require_features(roles)
+    sample = driver_sample(train, rows=rows, sample_rows=sample_rows, random_state=random_state,
+                           every_level_of=LABEL)
+    require_finite(sample, roles, what="training rows", advice=SUITE_ADVICE)
+    return build_featurizer(roles, options=options, encoding=encoding,
+                            random_state=random_state).fit(sample)
+
+
 def run_xgb_cell(train: DataFrame, scored: list[DataFrame], roles: TableRoles, *,
                  model: XGBoostClassifier, classes: np.ndarray, options: FeatureOptions,
                  sample_rows: int) -> list[pd.DataFrame]:
@@ -95,14 +116,11 @@ def run_xgb_cell(train: DataFrame, scored: list[DataFrame], roles: TableRoles, *
     from pyspark.sql import functions as F
 
     spark_xgboost = xgboost_module("spark")
-    require_features(roles)
     counts = {row[0]: row[1] for row in train.groupBy(LABEL).count().collect()}
     train_classes = np.array(sorted(counts))
-    sample = driver_sample(train, rows=sum(counts.values()), sample_rows=sample_rows,
-                           random_state=model.random_state, every_level_of=LABEL)
-    require_finite(sample, roles, what="training rows", advice=SUITE_ADVICE)
-    featurizer = build_featurizer(roles, options=options, encoding="native",
-                                  random_state=model.random_state).fit(sample)
+    featurizer = fitted_featurizer(train, roles, rows=sum(counts.values()), options=options,
+                                   encoding="native", random_state=model.random_state,
+                                   sample_rows=sample_rows)
     weighted = WEIGHT in train.columns
     rows, names = featurized(train, featurizer, classes=train_classes,
                              keep=(ROW_ID, LABEL, WEIGHT) if weighted else (ROW_ID, LABEL))
