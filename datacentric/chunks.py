@@ -34,13 +34,6 @@ class TypingPlan:
     label_type: str
 
 
-def with_missing_strings(chunk: pd.DataFrame) -> pd.DataFrame:
-    """The text cells of ``chunk`` that ``pandas.read_csv`` reads as missing set missing."""
-    text = chunk.select_dtypes(include="object")
-    return chunk.assign(**{name: text[name].mask(text[name].isin(NA_STRINGS))
-                           for name in text.columns})
-
-
 def _tokens(column: pd.Series) -> set[str]:
     if pd.api.types.is_bool_dtype(column):
         return {str(v).lower() for v in column.dropna().unique()}

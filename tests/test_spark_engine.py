@@ -216,6 +216,28 @@ def test_planted_noise_is_refused_on_spark(tmp_path, monkeypatch):
     assert not (tmp_path / "data" / "prepared").exists()
 
 
+def test_a_parquet_file_keeps_the_words_a_csv_reads_as_missing(tmp_path, monkeypatch):
+    """pandas reads 'NA' or 'null' in a Parquet text column as that text (only a CSV has
+    missing-value words); so does Spark."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"x": rng.normal(size=200),
+                          "kind": rng.choice(["NA", "", "null", "a", None], 200),
+                          "status": rng.choice(["good", "bad"], 200)})
+    found = {}
+    for engine in ("pandas", "spark"):
+        where = tmp_path / engine
+        (where / "data").mkdir(parents=True)
+        frame.to_parquet(where / "data" / "table.parquet", index=False)
+        (where / "params.yaml").write_text(yaml.safe_dump({
+            "data": {"source": "data/table.parquet", "target": "status"},
+            "compute": {"engine": engine, "spark": SPARK}}))
+        monkeypatch.chdir(where)
+        ingest.main()
+        found[engine] = read(where, paths.PREPARED_TRAIN)
+    assert {"NA", "null"} <= set(found["pandas"]["kind"].dropna())
+    assert_same_values(found["spark"], found["pandas"])
+
+
 BAD_TABLES = {
     "no target column": ("x,y\n1,a\n2,b\n", {}),
     "a single class": ("x,status\n1,a\n2,a\n3,a\n", {}),

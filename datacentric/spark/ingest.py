@@ -34,8 +34,9 @@ def read_raw(session: SparkSession, path: Path, *, delimiter: str | None = None,
              encoding: str | None = None) -> DataFrame:
     """The file as Spark reads it (by its absolute path: the JVM keeps the working folder it
     started in), with :data:`POSITION`: a CSV's cells as text (in the
-    :func:`datacentric.io.sniff_csv` dialect; quoted fields may span lines), a Parquet file's
-    columns as stored.
+    :func:`datacentric.io.sniff_csv` dialect; quoted fields may span lines), missing where
+    ``pandas.read_csv`` reads them as missing (:data:`datacentric.chunks.NA_STRINGS`); a
+    Parquet file's columns as stored.
 
     Raises
     ------
@@ -63,6 +64,10 @@ def read_raw(session: SparkSession, path: Path, *, delimiter: str | None = None,
             f"{path}: column '{dotted[0]}' has a dot in its name, which Spark (and Great "
             f"Expectations on Spark) reads as a nested field; rename the column or use "
             f"compute.engine: pandas.")
+    if suffix != ".parquet":  # the cells pandas.read_csv reads as missing
+        words = sorted(chunks.NA_STRINGS)
+        raw = raw.select(*[F.when(F.col(f"`{name}`").isin(words), None)
+                           .otherwise(F.col(f"`{name}`")).alias(name) for name in raw.columns])
     return raw.withColumn(POSITION, F.monotonically_increasing_id())
 
 
@@ -84,7 +89,7 @@ def roles_from_sample(raw: DataFrame, *, target: str, columns: Mapping[str, obje
     if rows == 0:
         raise DatacentricError(f"{source}: has a header but no data rows.")
     sample = driver_sample(raw, rows=rows, sample_rows=sample_rows, random_state=random_state)
-    frame, roles = dataset.prepare(chunks.with_missing_strings(sample), target=target,
+    frame, roles = dataset.prepare(sample, target=target,
                                    columns=columns, decimal=decimal, thousands=thousands,
                                    source=source)
     if roles.key is not None and rows > sample_rows:
@@ -121,7 +126,7 @@ def typed_with_ids(raw: DataFrame, roles: TableRoles, *, random_state: int
 
     def facts(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         for batch in batches:
-            found = chunks.chunk_facts(chunks.with_missing_strings(batch), roles)
+            found = chunks.chunk_facts(batch, roles)
             yield pd.DataFrame({"facts": [json.dumps(found)]})
 
     found = [json.loads(row.facts) for row in
@@ -130,7 +135,7 @@ def typed_with_ids(raw: DataFrame, roles: TableRoles, *, random_state: int
     roles = TableRoles(roles.target, plan.label_type, roles.columns, key=roles.key)
 
     def typed(batch: pd.DataFrame) -> pd.DataFrame:
-        out = chunks.type_chunk(chunks.with_missing_strings(batch.drop(columns=POSITION)),
+        out = chunks.type_chunk(batch.drop(columns=POSITION),
                                 roles, plan)
         base = dataset.content_ids(out, key=roles.key)
         return out.assign(**{BASE: base.to_numpy(), POSITION: batch[POSITION].to_numpy(),

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from datacentric import chunks
 from datacentric.columns import ROW_ID
 from datacentric.dataset import base_ids
 from datacentric.params import CsvParams
@@ -61,7 +60,7 @@ def scored_rows(session: SparkSession, batch: Path, roles: TableRoles, *,
     def scored(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         fitted_featurizer, fitted_model = shared.value
         for part in batches:
-            rows = conform(chunks.with_missing_strings(part.drop(columns=POSITION)), roles,
+            rows = conform(part.drop(columns=POSITION), roles,
                            source=str(batch))
             out = score(rows, fitted_featurizer, fitted_model)
             out[ROW_ID] = base_ids(out[ROW_ID])  # numbered over the whole file below
