@@ -89,9 +89,8 @@ def roles_from_sample(raw: DataFrame, *, target: str, columns: Mapping[str, obje
     if rows == 0:
         raise DatacentricError(f"{source}: has a header but no data rows.")
     sample = driver_sample(raw, rows=rows, sample_rows=sample_rows, random_state=random_state)
-    frame, roles = dataset.prepare(sample, target=target,
-                                   columns=columns, decimal=decimal, thousands=thousands,
-                                   source=source)
+    frame, roles = dataset.prepare(sample, target=target, columns=columns, decimal=decimal,
+                                   thousands=thousands, source=source)
     if roles.key is not None and rows > sample_rows:
         # a key unique in the sample must be unique in the table, or the table has none
         key = F.trim(F.col(roles.key))
@@ -135,8 +134,7 @@ def typed_with_ids(raw: DataFrame, roles: TableRoles, *, random_state: int
     roles = TableRoles(roles.target, plan.label_type, roles.columns, key=roles.key)
 
     def typed(batch: pd.DataFrame) -> pd.DataFrame:
-        out = chunks.type_chunk(batch.drop(columns=POSITION),
-                                roles, plan)
+        out = chunks.type_chunk(batch.drop(columns=POSITION), roles, plan)
         base = dataset.content_ids(out, key=roles.key)
         return out.assign(**{BASE: base.to_numpy(), POSITION: batch[POSITION].to_numpy(),
                              SPLIT_KEY: dataset.split_keys(base, random_state=random_state)

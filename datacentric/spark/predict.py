@@ -17,15 +17,12 @@ from datacentric.dataset import base_ids
 from datacentric.params import CsvParams
 from datacentric.roles import TableRoles
 from datacentric.scoring import conform, require_columns, score
-from datacentric.spark.ingest import read_raw
+from datacentric.spark.ingest import BASE, read_raw
 from datacentric.spark.tables import POSITION, numbered_ids
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
     from sklearn.compose import ColumnTransformer
-
-BASE = "_base"
-
 
 def scored_rows(session: SparkSession, batch: Path, roles: TableRoles, *,
                 featurizer: ColumnTransformer, model: Any, csv: CsvParams
@@ -60,8 +57,7 @@ def scored_rows(session: SparkSession, batch: Path, roles: TableRoles, *,
     def scored(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         fitted_featurizer, fitted_model = shared.value
         for part in batches:
-            rows = conform(part.drop(columns=POSITION), roles,
-                           source=str(batch))
+            rows = conform(part.drop(columns=POSITION), roles, source=str(batch))
             out = score(rows, fitted_featurizer, fitted_model)
             out[ROW_ID] = base_ids(out[ROW_ID])  # numbered over the whole file below
             yield out.rename(columns={ROW_ID: BASE}).assign(
