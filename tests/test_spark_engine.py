@@ -1,5 +1,5 @@
 """The Spark engine against the pandas engine on the same table, on local Spark (a real JVM):
-ingest, validate, audit, the data arms, featurize, the xgb cell and predict."""
+ingest, validate, audit, the data arms, featurize, the xgb and torch cells and predict."""
 
 from __future__ import annotations
 
@@ -13,10 +13,12 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from helpers import commit_all, make_project, run, set_params
+from helpers import set_params
+from spark_tables import SPARK, messy_table
 
 from datacentric import chunks, paths
 from datacentric.errors import DatacentricError
+from datacentric.features import FeatureOptions
 from datacentric.params import SparkParams
 from datacentric.stages import (
     audit,
@@ -32,43 +34,6 @@ from datacentric.stages import (
 from datacentric.validation import ExpectationOutcome, ValidationOutcome, for_spark
 
 pyspark = pytest.importorskip("pyspark")
-
-ROWS = 20_000
-# small Arrow batches, so that every column's typing is decided across many chunks
-SPARK = {"master": "local[2]",
-         "conf": {"spark.sql.execution.arrow.maxRecordsPerBatch": "1000",
-                  "spark.sql.shuffle.partitions": "4"}}
-
-
-def messy_table(rows: int = ROWS, *, random_state: int = 0) -> pd.DataFrame:
-    """A table as users export it: missing-value words, a numeric column with one value that
-    does not read (late in the file), booleans as words, a code column that is 0/1 early and
-    y/n late, dates, free text with commas, quotes and line breaks, exact duplicate rows,
-    unlabelled rows and a rare class."""
-    rng = np.random.default_rng(random_state)
-    income = rng.lognormal(10, 1, rows).round(2).astype(str).astype(object)
-    income[rng.random(rows) < 0.05] = "NA"
-    age = rng.integers(18, 90, rows).astype(str).astype(object)
-    age[rows - 7] = "unknown"
-    flag = np.where(np.arange(rows) < rows // 2, rng.choice(["0", "1"], rows),
-                    rng.choice(["y", "n"], rows))
-    words = np.array(["late", "payment", "called twice", 'said "no"', "moved, new address",
-                      "line\nbreak", "ok"])
-    frame = pd.DataFrame({
-        "income": income, "age": age,
-        "member": rng.choice(["yes", "no", "Yes", "N/A"], rows),
-        "code": flag,
-        "joined": pd.to_datetime("2020-01-01") + pd.to_timedelta(rng.integers(0, 1500, rows),
-                                                                 unit="D"),
-        "city": rng.choice(["Lyon", "Paris", "Nice", " Lille", ""], rows),
-        "note": [" ".join(rng.choice(words, 3)) for _ in range(rows)],
-        "status": rng.choice(["good", "bad", "unknown"], rows, p=[0.6, 0.39, 0.01]),
-    })
-    frame["joined"] = frame["joined"].dt.strftime("%d/%m/%Y")
-    frame.loc[rng.random(rows) < 0.01, "status"] = ""
-    frame.iloc[100:140] = frame.iloc[60:100].to_numpy()  # exact duplicates
-    return frame
-
 
 @contextmanager
 def inside(where):
@@ -519,6 +484,68 @@ def test_the_xgb_cell_on_spark_repeats_itself(xgb_cells):
     pd.testing.assert_frame_equal(_cell_out(xgb_cells["spark"], "predictions.parquet"), first)
 
 
+# a short schedule: the test compares engines, not networks
+TORCH = {"max_epochs": 20, "patience": 4}
+
+
+@pytest.fixture(scope="module")
+def torch_cells(cleaned):
+    """The mlp cell on the weighted arm: on pandas, one process per seed for three seeds; on
+    Spark, seed 0 through TorchDistributor in two Gloo processes."""
+    for engine, where in cleaned.items():
+        set_params(where, {"train": {"torch": TORCH, "launch": {
+            "processes_per_node": 2 if engine == "spark" else 1}}})
+        with inside(where):
+            cell.main("reweight", "mlp", seeds=[0] if engine == "spark" else [0, 1, 2])
+    return cleaned
+
+
+def test_the_torch_cell_on_spark_trains_in_two_processes_as_well_as_one(torch_cells):
+    cells = {e: w / paths.CELLS / "reweight__mlp" for e, w in torch_cells.items()}
+    spark_out = pd.read_parquet(cells["spark"] / "seed_0" / "predictions.parquet")
+    single = [pd.read_parquet(cells["pandas"] / f"seed_{s}" / "predictions.parquet")
+              for s in range(3)]
+    assert list(spark_out.columns) == list(single[0].columns)
+    pd.testing.assert_series_equal(spark_out["row_id"], single[0]["row_id"])
+    assert (spark_out["label"] == single[0]["label"]).all()
+    accuracy = [frame["correct"].mean() for frame in single]
+    # within the spread over seeds of one-process training (three standard deviations, at
+    # least a point either side)
+    margin = max(3 * np.std(accuracy), 0.01)
+    assert abs(spark_out["correct"].mean() - np.mean(accuracy)) <= margin
+    metrics = {e: json.loads((c / "seed_0" / "metrics.json").read_text())
+               for e, c in cells.items()}
+    for key in ("train_rows", "selection_rows"):
+        assert metrics["spark"][key] == metrics["pandas"][key]
+
+
+def test_the_torch_cell_on_spark_repeats_itself(torch_cells):
+    found = torch_cells["spark"] / paths.CELLS / "reweight__mlp" / "seed_0" / "predictions.parquet"
+    first = pd.read_parquet(found)
+    with inside(torch_cells["spark"]):
+        cell.main("reweight", "mlp", seeds=[0])
+    pd.testing.assert_frame_equal(pd.read_parquet(found), first)
+    assert not list((torch_cells["spark"] / paths.CELLS).glob(".shards.*"))  # scratch removed
+
+
+def test_more_torch_processes_than_rows_are_refused(cleaned, tmp_path):
+    from datacentric.models.torch_classifier import TorchClassifier
+    from datacentric.roles import TableRoles
+    from datacentric.spark import tables
+    from datacentric.spark.cell import run_torch_cell
+    from datacentric.spark.session import spark_session
+
+    rows = read(cleaned["spark"], paths.CLEAN / "raw.parquet").head(3)
+    rows.to_parquet(tmp_path / "three.parquet", index=False)
+    session = spark_session(SparkParams(**SPARK))
+    train_rows = tables.read_parquet(session, tmp_path / "three.parquet")
+    roles = TableRoles.from_dict(json.loads((cleaned["spark"] / paths.COLUMN_ROLES).read_text()))
+    with pytest.raises(DatacentricError, match=r"^train.launch asks for 8 torch processes"):
+        run_torch_cell(train_rows, [], roles, model=TorchClassifier(),
+                       classes=np.unique(rows["label"]), options=FeatureOptions(),
+                       sample_rows=100, processes=8, scratch=tmp_path / "rows")
+
+
 @pytest.mark.parametrize("path", [paths.FEATURES_TRAIN, paths.FEATURES_TEST])
 def test_both_engines_featurize_alike(validated, path):
     for where in validated.values():
@@ -591,45 +618,3 @@ def test_scoring_refusals_read_the_same_on_both_engines(case, trained, tmp_path)
         sentence = str(refused.value)
         assert sentence.startswith(str(batch)) and sentence.endswith(ending)
         assert "\n" not in sentence and not (tmp_path / "scored.parquet").exists()
-
-
-def test_spark_params_default_to_local():
-    assert SparkParams().master == "local[*]" and SparkParams().sample_rows == 100_000
-
-
-@pytest.mark.slow
-def test_dvc_repro_runs_the_spark_stages_and_then_has_nothing_to_do(tmp_path):
-    project = make_project(tmp_path)
-    (project / "data" / "raw").mkdir(parents=True, exist_ok=True)
-    messy_table(3000).to_csv(project / "data" / "raw" / "table.csv", index=False)
-    run(["dvc", "add", "-q", "data/raw/table.csv"], project)
-    set_params(project, {"data": {"source": "data/raw/table.csv", "target": "status"},
-                         "validate": {"suite": "table"},
-                         "audit": {"passes": 1, "models": ["logreg"]},
-                         "compare": {"data_arms": ["raw", "prune"], "model_arms": ["xgb"],
-                                     "seeds": [0]},
-                         "compute": {"engine": "spark", "spark": SPARK}})
-    commit_all(project, "a table on the Spark engine")
-    run(["dvc", "repro", "compare"], project)
-    for path in (paths.PREPARED_TRAIN, paths.VALIDATED_TRAIN, paths.CLEAN / "prune.parquet"):
-        assert (project / path).is_dir()  # written by Spark
-    issues = pd.read_parquet(project / paths.LABEL_ISSUES)
-    assert len(issues) == sum(len(pd.read_parquet(project / p))
-                              for p in (paths.VALIDATED_TRAIN, paths.VALIDATED_TEST))
-    comparison = json.loads((project / paths.COMPARISON).read_text())
-    assert set(comparison["cells"]) == {"raw__xgb", "prune__xgb"}
-    commit_all(project, "ingested, validated, audited and compared")
-    output = run(["dvc", "repro", "compare"], project).stdout
-    assert "Running stage" not in output
-    assert run(["git", "status", "--porcelain"], project).stdout == ""
-
-
-def test_python_dash_c_still_runs_with_pyspark_installed():
-    """pyspark, imported by Great Expectations, exits a `python -c` process early unless its
-    connect dependencies are installed (the spark extra brings them)."""
-    import subprocess
-    import sys
-
-    done = subprocess.run([sys.executable, "-c", "import great_expectations; print('ran')"],
-                          capture_output=True, text=True)
-    assert done.returncode == 0 and done.stdout.strip() == "ran"

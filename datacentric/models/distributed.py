@@ -72,17 +72,36 @@ def leave_process_group() -> None:
         sys.modules["torch.distributed"].destroy_process_group()
 
 
-def mean_over_ranks(value: float, device: str) -> float:
-    """``value`` averaged over all ranks (itself when not distributed), so decisions taken on
-    it, such as early stopping, are identical everywhere."""
+def _reduced(value: float, device: str, op: str) -> float:
+    """``value`` reduced over all ranks by ``op`` (a ``ReduceOp`` name); itself when not
+    distributed."""
     import torch
     import torch.distributed as dist
 
     if not dist.is_initialized():
         return value
     tensor = torch.tensor([value], dtype=torch.float64, device=device)
-    dist.all_reduce(tensor)
-    return float(tensor.item()) / dist.get_world_size()
+    dist.all_reduce(tensor, op=getattr(dist.ReduceOp, op))
+    return float(tensor.item())
+
+
+def mean_over_ranks(value: float, device: str) -> float:
+    """``value`` averaged over all ranks (itself when not distributed), so decisions taken on
+    it, such as early stopping, are identical everywhere."""
+    import torch.distributed as dist
+
+    total = _reduced(value, device, "SUM")
+    return total / dist.get_world_size() if dist.is_initialized() else total
+
+
+def sum_over_ranks(value: float, device: str) -> float:
+    """``value`` summed over all ranks (itself when not distributed)."""
+    return _reduced(value, device, "SUM")
+
+
+def min_over_ranks(value: int, device: str) -> int:
+    """The smallest ``value`` of all ranks (itself when not distributed)."""
+    return int(_reduced(value, device, "MIN"))
 
 
 def torchrun_command(*, processes_per_node: int, nodes: int, rendezvous: str | None,

@@ -15,7 +15,13 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
 from datacentric.models.device import detect_device
-from datacentric.models.distributed import current_shard, join_process_group, mean_over_ranks
+from datacentric.models.distributed import (
+    current_shard,
+    join_process_group,
+    mean_over_ranks,
+    min_over_ranks,
+    sum_over_ranks,
+)
 from datacentric.models.networks import ARCHITECTURES
 from datacentric.models.training_step import GraphedStep, TrainingTensors, graph_or_eager
 
@@ -75,18 +81,39 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         """Train on ``X`` (N, F) and labels ``y`` (N,). ``epoch_callback(epoch, val_loss)``,
         when given, is called after every epoch; an exception it raises (a tuning search's
         pruning, say) stops training and propagates."""
-        X = np.require(X, np.float32, "W")  # torch wants memory it may write (copied if not)
         self.classes_, codes = np.unique(np.asarray(y), return_inverse=True)
+        fit_idx, val_idx = self._validation_split(codes)
+        return self._fit(X, codes, sample_weight, fit_idx, val_idx, epoch_callback,
+                         sharded=False)
+
+    def fit_shard(self, X, codes, *, classes, validation, sample_weight=None
+                  ) -> TorchClassifier:
+        """Train data-parallel on this process's own rows, the rows already split among the
+        ranks (by Spark, say): ``X`` (n, F) and ``codes`` (n,), each row's index into
+        ``classes`` (the classes of every rank's rows, in order); ``validation`` (n,) bool
+        marks the rows early stopping watches, the others train. Every rank runs as many steps
+        per epoch (its rows cut to the fewest any rank has, a new cut each epoch) and reads the
+        validation loss of all ranks' validation rows together, so all stop at the same epoch
+        with the same weights. Outside ``torchrun`` it is a plain fit on these rows."""
+        self.classes_ = np.asarray(classes)
+        validation = np.asarray(validation, bool)
+        index = np.arange(len(validation))
+        return self._fit(X, np.asarray(codes, np.int64), sample_weight, index[~validation],
+                         index[validation], None, sharded=True)
+
+    def _fit(self, X, codes, sample_weight, fit_idx, val_idx, epoch_callback, *,
+             sharded: bool) -> TorchClassifier:
+        X = np.require(X, np.float32, "W")  # torch wants memory it may write (copied if not)
         self.n_features_in_ = X.shape[1]
         weights = np.ones(len(X), np.float32) if sample_weight is None else \
             np.asarray(sample_weight, np.float32)
-        fit_idx, val_idx = self._validation_split(codes)
         plan = detect_device(self.device, self.precision)
         join_process_group(plan.device)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.random_state)
             module = self.build_module(X.shape[1], len(self.classes_)).to(plan.device)
-            self._train(module, plan, X, codes, weights, fit_idx, val_idx, epoch_callback)
+            self._train(module, plan, X, codes, weights, fit_idx, val_idx, epoch_callback,
+                        sharded)
         self.module_ = module.cpu().eval()
         return self
 
@@ -97,7 +124,8 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         return train_test_split(index, test_size=self.validation_fraction,
                                 random_state=self.random_state, stratify=stratify)
 
-    def _train(self, module, plan, X, codes, weights, fit_idx, val_idx, epoch_callback) -> None:
+    def _train(self, module, plan, X, codes, weights, fit_idx, val_idx, epoch_callback,
+               sharded) -> None:
         dev = plan.device
         shard = current_shard()
         # under torchrun each rank steps through its shard of the rows; DDP averages gradients
@@ -109,6 +137,8 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         fit = torch.from_numpy(fit_idx).to(dev)
         val = torch.from_numpy(val_idx).to(dev)
         generator = torch.Generator(device="cpu").manual_seed(self.random_state)
+        # a rank's own rows: every rank steps through as many as the rank with the fewest
+        per_epoch = min_over_ranks(len(fit_idx), dev) if sharded else None
         graphed = (self.cuda_graph and dev == "cuda" and not plan.use_grad_scaler
                    and shard.world == 1 and len(fit_idx) >= batch_size)
         # on CUDA one fused kernel updates every parameter: a small-batch step is launch-bound
@@ -124,15 +154,20 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         self.history_ = []
         for epoch in range(self.max_epochs):
             trained.train()
-            order = shard.rows(fit[torch.randperm(len(fit), generator=generator).to(dev)])
+            order = fit[torch.randperm(len(fit), generator=generator).to(dev)]
+            order = order[:per_epoch] if sharded else shard.rows(order)
             step.total.zero_()
             for start in range(0, len(order), batch_size):
                 batch = order[start:start + batch_size]
                 if len(batch) < 2 and start > 0:  # BatchNorm cannot train on one row
                     continue
                 step(batch)
-            val_loss = mean_over_ranks(
-                self._loss(module, plan, data.x[val], data.t[val], data.w[val]), dev)
+            loss_sum, weight_sum = self._loss_sums(module, plan, data.x[val], data.t[val],
+                                                   data.w[val])
+            # each rank's own validation rows are summed over ranks; shared rows are the same
+            val_loss = (sum_over_ranks(float(loss_sum), dev)
+                        / sum_over_ranks(float(weight_sum), dev) if sharded
+                        else mean_over_ranks(float(loss_sum / weight_sum), dev))
             train_loss = mean_over_ranks(float(step.total) / len(order), dev)
             self.history_.append({"epoch": epoch, "train_loss": train_loss, "val_loss": val_loss})
             if self.verbose:
@@ -151,13 +186,14 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         module.load_state_dict(best_state)
 
     @staticmethod
-    def _loss(module, plan, x, t, w) -> float:
+    def _loss_sums(module, plan, x, t, w) -> tuple[torch.Tensor, torch.Tensor]:
+        """The weighted cross-entropy summed over the rows, and their weights' sum (scalars)."""
         module.eval()
         with torch.inference_mode(), torch.autocast(
             plan.device, dtype=plan.amp_dtype, enabled=plan.amp_dtype is not None
         ):
             losses = nn.functional.cross_entropy(module(x).float(), t, reduction="none")
-        return float((losses * w).sum() / w.sum())
+        return (losses * w).sum(), w.sum()
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities, shape (N, K), columns in ``classes_`` order."""

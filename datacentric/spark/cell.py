@@ -1,6 +1,8 @@
-"""The ``xgb`` cell on Spark: the featurizer is fitted on the driver on a sample of the arm's
-training rows, every row is featurized on the executors (as the featurize stage does it too),
-and XGBoost's Spark estimator trains on every training row across the executors.
+"""The ``xgb`` and torch cells on Spark: the featurizer is fitted on the driver on a sample of
+the arm's training rows, every row is featurized on the executors (as the featurize stage does
+it too), and the model trains on every training row away from the driver: XGBoost through its
+Spark estimator, the torch networks through Spark's ``TorchDistributor`` (DDP, each process on
+its own shard of the rows).
 
 The driver holds the featurizer's sample (at most ``compute.spark.sample_rows`` rows), the
 training rows' ``row_id`` and label, and per scored row its ``row_id``, label and K
@@ -11,12 +13,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from datacentric.columns import LABEL, ROW_ID, WEIGHT
+from datacentric.errors import DatacentricError
 from datacentric.evaluation import prediction_table
 from datacentric.features import (
     SUITE_ADVICE,
@@ -32,16 +36,20 @@ from datacentric.models.boosting import (
     XGBoostClassifier,
     xgboost_module,
 )
+from datacentric.models.distributed import current_shard, leave_process_group
 from datacentric.roles import TableRoles
 from datacentric.spark.tables import POSITION, driver_sample
 
 if TYPE_CHECKING:
-    from pyspark.sql import DataFrame
+    from pyspark.sql import Column, DataFrame
     from sklearn.compose import ColumnTransformer
+
+    from datacentric.models.torch_classifier import TorchClassifier
 
 FILE, ROW = "_file", "_row"  # the row's place in its files, to return predictions in file order
 CLASS = "_class"  # the training label as XGBoost reads it: its index among the training classes
 STOP = "_stop"  # the early-stopping rows
+SHARD = "_shard"  # the torch process that trains on the row
 
 
 def featurized(frame: DataFrame, featurizer: ColumnTransformer, *,
@@ -94,6 +102,23 @@ def fitted_featurizer(train: DataFrame, roles: TableRoles, *, rows: int, options
                             random_state=random_state).fit(sample)
 
 
+def _training_rows(train: DataFrame, roles: TableRoles, *, encoding: Encoding,
+                   options: FeatureOptions, random_state: int, sample_rows: int,
+                   keep: tuple[str, ...]) -> tuple[dict, ColumnTransformer, DataFrame, list[str]]:
+    """The training rows' class counts, the featurizer fitted on a sample of them
+    (:func:`fitted_featurizer`), and the rows featurized (:func:`featurized`, with
+    :data:`CLASS`, the ``keep`` columns and the arm's weight column when it has one) with their
+    feature names."""
+    counts = {row[0]: row[1] for row in train.groupBy(LABEL).count().collect()}
+    featurizer = fitted_featurizer(train, roles, rows=sum(counts.values()), options=options,
+                                   encoding=encoding, random_state=random_state,
+                                   sample_rows=sample_rows)
+    weight = (WEIGHT,) if WEIGHT in train.columns else ()
+    rows, names = featurized(train, featurizer, classes=np.array(sorted(counts)),
+                             keep=(*keep, *weight))
+    return counts, featurizer, rows, names
+
+
 def run_xgb_cell(train: DataFrame, scored: list[DataFrame], roles: TableRoles, *,
                  model: XGBoostClassifier, classes: np.ndarray, options: FeatureOptions,
                  sample_rows: int) -> list[pd.DataFrame]:
@@ -113,22 +138,15 @@ def run_xgb_cell(train: DataFrame, scored: list[DataFrame], roles: TableRoles, *
         When ``roles`` leave no feature column, or the sample holds infinite values.
     """
     from pyspark.ml.functions import vector_to_array
-    from pyspark.sql import functions as F
 
     spark_xgboost = xgboost_module("spark")
-    counts = {row[0]: row[1] for row in train.groupBy(LABEL).count().collect()}
-    train_classes = np.array(sorted(counts))
-    featurizer = fitted_featurizer(train, roles, rows=sum(counts.values()), options=options,
-                                   encoding="native", random_state=model.random_state,
-                                   sample_rows=sample_rows)
-    weighted = WEIGHT in train.columns
-    rows, names = featurized(train, featurizer, classes=train_classes,
-                             keep=(ROW_ID, LABEL, WEIGHT) if weighted else (ROW_ID, LABEL))
+    counts, featurizer, rows, names = _training_rows(
+        train, roles, encoding="native", options=options, random_state=model.random_state,
+        sample_rows=sample_rows, keep=(ROW_ID, LABEL))
+    train_classes, weighted = np.array(sorted(counts)), WEIGHT in train.columns
     stop = min(counts.values()) >= EARLY_STOPPING_MIN_CLASS_ROWS
     if stop:
-        buckets = 1_000_000
-        rows = rows.withColumn(STOP, F.pmod(F.xxhash64(ROW_ID, F.lit(model.random_state)),
-                                            F.lit(buckets)) < model.validation_fraction * buckets)
+        rows = rows.withColumn(STOP, held_out(model.validation_fraction, model.random_state))
     mask = categorical_mask(featurizer.get_feature_names_out())
     estimator = spark_xgboost.SparkXGBClassifier(
         features_col=names, label_col=CLASS, weight_col=WEIGHT if weighted else None,
@@ -149,8 +167,109 @@ def run_xgb_cell(train: DataFrame, scored: list[DataFrame], roles: TableRoles, *
                  .select(ROW_ID, LABEL, FILE, ROW,
                          vector_to_array("probability").alias("_probs"))
                  .toPandas().sort_values([FILE, ROW], kind="stable"))
-        probs = np.zeros((len(found), len(classes)))
-        probs[:, np.searchsorted(classes, train_classes)] = np.stack(found["_probs"].to_numpy())
-        probs /= probs.sum(axis=1, keepdims=True)
-        tables.append(prediction_table(found[ROW_ID], found[LABEL].to_numpy(), probs, classes))
+        tables.append(_prediction_table(found, np.stack(found["_probs"].to_numpy()),
+                                        classes, train_classes))
+    return tables
+
+
+def held_out(fraction: float, random_state: int) -> Column:
+    """True for a seeded ``fraction`` of the rows, chosen by a hash of their ``row_id`` (so
+    the same rows whatever the partitioning)."""
+    from pyspark.sql import functions as F
+
+    buckets = 1_000_000
+    return F.pmod(F.xxhash64(ROW_ID, F.lit(random_state)), F.lit(buckets)) < fraction * buckets
+
+
+def _prediction_table(found: pd.DataFrame, probs: np.ndarray, classes: np.ndarray,
+                      train_classes: np.ndarray) -> pd.DataFrame:
+    """:func:`datacentric.evaluation.prediction_table` of the scored rows ``found`` (in file
+    order) from their probabilities over ``train_classes``, spread over ``classes``."""
+    spread = np.zeros((len(found), len(classes)))
+    spread[:, np.searchsorted(classes, train_classes)] = probs
+    spread /= spread.sum(axis=1, keepdims=True)
+    return prediction_table(found[ROW_ID], found[LABEL].to_numpy(), spread, classes)
+
+
+def train_on_shard(folder: str, names: list[str], model: TorchClassifier,
+                   classes: np.ndarray, weighted: bool) -> TorchClassifier | None:
+    """One ``TorchDistributor`` process: ``model`` fitted data-parallel
+    (:meth:`TorchClassifier.fit_shard`) on this rank's rows of the Parquet dataset ``folder``
+    (partitioned by :data:`SHARD`). Returns the fitted model on rank 0 (every rank ends with
+    the same weights), None on the others."""
+    shard = current_shard()
+    rows = pd.read_parquet(Path(folder) / f"{SHARD}={shard.rank}")
+    rows = rows.sort_values(ROW_ID, kind="stable")  # the part files' order is not fixed
+    model.fit_shard(rows[names].to_numpy(np.float32), rows[CLASS].to_numpy(), classes=classes,
+                    validation=rows[STOP].to_numpy(),
+                    sample_weight=rows[WEIGHT].to_numpy() if weighted else None)
+    leave_process_group()
+    return model if shard.is_main else None
+
+
+def run_torch_cell(train: DataFrame, scored: list[DataFrame], roles: TableRoles, *,
+                   model: TorchClassifier, classes: np.ndarray, options: FeatureOptions,
+                   sample_rows: int, processes: int, scratch: Path) -> list[pd.DataFrame]:
+    """Fit the featurizer on at most ``sample_rows`` of ``train`` (every class kept), train
+    the torch ``model`` on every row of ``train`` with Spark's ``TorchDistributor`` in
+    ``processes`` processes (on the driver's machine under a ``local`` master, else in
+    executors' tasks; on GPUs when ``compute.spark.conf`` gives Spark GPUs), each on its own
+    seeded share of the rows written to ``scratch`` (an empty folder every process can read),
+    early stopping on the rows whose seeded ``row_id`` hash falls in ``validation_fraction``;
+    then predict every frame of ``scored`` on the executors, the fitted model broadcast.
+
+    Returns one prediction table per scored frame, as :func:`run_xgb_cell` does.
+
+    Raises
+    ------
+    DatacentricError
+        When ``roles`` leave no feature column, the sample holds infinite values, or a
+        process would get no rows.
+    """
+    from pyspark.ml.torch.distributor import TorchDistributor
+    from pyspark.sql import functions as F
+
+    counts, featurizer, rows, names = _training_rows(
+        train, roles, encoding="one_hot", options=options, random_state=model.random_state,
+        sample_rows=sample_rows, keep=(ROW_ID,))
+    train_classes, weighted = np.array(sorted(counts)), WEIGHT in train.columns
+    rows = (rows.drop(FILE, ROW)
+            .withColumn(STOP, held_out(model.validation_fraction, model.random_state))
+            .withColumn(SHARD, F.pmod(F.xxhash64(ROW_ID, F.lit(model.random_state + 1)),
+                                      F.lit(processes))))
+    rows.write.partitionBy(SHARD).parquet(str(scratch.resolve()))
+    empty = [rank for rank in range(processes) if not (scratch / f"{SHARD}={rank}").is_dir()]
+    if empty:
+        raise DatacentricError(
+            f"train.launch asks for {processes} torch processes, but {len(empty)} of them "
+            f"would get no training rows ({sum(counts.values())} rows); ask for fewer.")
+    conf = train.sparkSession.sparkContext.getConf()
+    local = train.sparkSession.sparkContext.master.startswith("local")
+    gpus = conf.contains("spark.driver.resource.gpu.amount" if local
+                         else "spark.task.resource.gpu.amount")
+    distributor = TorchDistributor(num_processes=processes, local_mode=local, use_gpu=gpus)
+    # it logs each start and finish at INFO; a stage prints only what it decided
+    distributor.logger.setLevel(logging.WARNING)
+    fitted = distributor.run(train_on_shard, str(scratch.resolve()), names, model,
+                             train_classes, weighted)
+    shared = train.sparkSession.sparkContext.broadcast(fitted)
+    probabilities = [f"_p{j}" for j in range(len(train_classes))]
+
+    def predicted(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        for batch in batches:
+            probs = shared.value.predict_proba(batch[names].to_numpy(np.float32))
+            yield pd.DataFrame({**{c: batch[c].to_numpy() for c in (ROW_ID, LABEL, FILE, ROW)},
+                                **dict(zip(probabilities, probs.T, strict=True))})
+
+    tables = []
+    for frame in scored:
+        features, _ = featurized(frame, featurizer)
+        schema = ", ".join([f"`{c}` {features.schema[c].dataType.simpleString()}"
+                            for c in (ROW_ID, LABEL, FILE, ROW)]
+                           + [f"{p} double" for p in probabilities])
+        found = (features.mapInPandas(predicted, schema).toPandas()
+                 .sort_values([FILE, ROW], kind="stable"))
+        tables.append(_prediction_table(found, found[probabilities].to_numpy(), classes,
+                                        train_classes))
+    shared.unpersist()
     return tables

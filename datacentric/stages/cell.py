@@ -13,6 +13,7 @@ selection.parquet,metrics.json}.
 from __future__ import annotations
 
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -113,16 +114,16 @@ def run_cell(train: pd.DataFrame, test: pd.DataFrame, roles: TableRoles, model_a
     return tables[0], (tables[1] if also is not None else None)
 
 
-def _xgb_on_spark(data_arm: str, roles: TableRoles, params: Params, seeds: list[int]
-                  ) -> tuple[np.ndarray, int, int, dict]:
-    """The xgb cell with the rows kept in Spark (:mod:`datacentric.spark.cell`): the same
-    training and selection rows as on pandas, chosen on the driver from the rows' ``row_id``
-    and label. Returns the classes, the training and selection row counts, and per seed the
-    test and selection predictions."""
+def _on_spark(data_arm: str, model_arm: str, roles: TableRoles, params: Params,
+              seeds: list[int]) -> tuple[np.ndarray, int, int, dict]:
+    """The xgb or torch cell with the rows kept in Spark (:mod:`datacentric.spark.cell`): the
+    same training and selection rows as on pandas, chosen on the driver from the rows'
+    ``row_id`` and label. Returns the classes, the training and selection row counts, and per
+    seed the test and selection predictions."""
     from pyspark.sql import functions as F
 
     from datacentric.spark import tables
-    from datacentric.spark.cell import run_xgb_cell
+    from datacentric.spark.cell import run_torch_cell, run_xgb_cell
     from datacentric.spark.session import spark_session
 
     session = spark_session(params.compute.spark)
@@ -135,12 +136,23 @@ def _xgb_on_spark(data_arm: str, roles: TableRoles, params: Params, seeds: list[
     train = arm_rows.join(chosen, on=ROW_ID, how="left_anti")
     selection = validated.join(chosen, on=ROW_ID, how="left_semi")
     classes = cell_classes(fit_keys, selection_keys, test.select(LABEL).distinct().toPandas())
-    options = FeatureOptions(**params.featurize.model_dump())
-    runs = {seed: run_xgb_cell(
-                train, [test, selection], roles, options=options, classes=classes,
-                model=XGBoostClassifier(**params.train.xgb.model_dump(), random_state=seed),
-                sample_rows=params.compute.spark.sample_rows)
-            for seed in seeds}
+    common = {"roles": roles, "classes": classes,
+              "options": FeatureOptions(**params.featurize.model_dump()),
+              "sample_rows": params.compute.spark.sample_rows}
+    runs = {}
+    for seed in seeds:
+        if model_arm == XGB_ARM:
+            model = XGBoostClassifier(**params.train.xgb.model_dump(), random_state=seed)
+            runs[seed] = run_xgb_cell(train, [test, selection], model=model, **common)
+            continue
+        model = make_model(model_arm, params.train, random_state=seed)
+        launch = params.train.launch
+        paths.CELLS.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix=".shards.", dir=paths.CELLS) as scratch:
+            runs[seed] = run_torch_cell(
+                train, [test, selection], model=model,
+                processes=launch.processes_per_node * launch.nodes,
+                scratch=Path(scratch) / "rows", **common)
     return classes, len(fit_keys), len(selection_keys), runs
 
 
@@ -148,13 +160,16 @@ def main(data_arm: str, model_arm: str, params_path: str = "params.yaml",
          seeds: list[int] | None = None) -> None:
     """Run the cell for ``seeds`` (default ``compare.seeds``, what the pipeline runs)."""
     params = load_params(params_path)
-    if model_arm in TORCH_MODELS and run_under_torchrun(
+    on_spark = params.compute.engine == "spark" and model_arm in (XGB_ARM, *TORCH_MODELS)
+    # on Spark, TorchDistributor starts the torch processes
+    if model_arm in TORCH_MODELS and not on_spark and run_under_torchrun(
             params.train.launch, sys.argv[1:], run_id=f"datacentric-{data_arm}-{model_arm}"):
         return
     roles = TableRoles.from_dict(read_json_input(paths.COLUMN_ROLES))
     seeds = seeds or params.compare.seeds
-    if params.compute.engine == "spark" and model_arm == XGB_ARM:
-        classes, n_train, n_selection, runs = _xgb_on_spark(data_arm, roles, params, seeds)
+    if on_spark:
+        classes, n_train, n_selection, runs = _on_spark(data_arm, model_arm, roles, params,
+                                                        seeds)
     else:
         train, selection = split_selection(read_input(paths.CLEAN / f"{data_arm}.parquet"),
                                            read_input(paths.VALIDATED_TRAIN), params)

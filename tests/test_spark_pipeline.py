@@ -1,0 +1,58 @@
+"""The Spark engine as users run it: `dvc repro` of the Spark pipeline in a temporary
+repository, and the settings it starts from."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from helpers import commit_all, make_project, run, set_params
+from spark_tables import SPARK, messy_table
+
+from datacentric import paths
+from datacentric.params import SparkParams
+
+pyspark = pytest.importorskip("pyspark")
+
+
+def test_spark_params_default_to_local():
+    assert SparkParams().master == "local[*]" and SparkParams().sample_rows == 100_000
+
+
+@pytest.mark.slow
+def test_dvc_repro_runs_the_spark_stages_and_then_has_nothing_to_do(tmp_path):
+    project = make_project(tmp_path)
+    (project / "data" / "raw").mkdir(parents=True, exist_ok=True)
+    messy_table(3000).to_csv(project / "data" / "raw" / "table.csv", index=False)
+    run(["dvc", "add", "-q", "data/raw/table.csv"], project)
+    set_params(project, {"data": {"source": "data/raw/table.csv", "target": "status"},
+                         "validate": {"suite": "table"},
+                         "audit": {"passes": 1, "models": ["logreg"]},
+                         "compare": {"data_arms": ["raw", "prune"], "model_arms": ["xgb"],
+                                     "seeds": [0]},
+                         "compute": {"engine": "spark", "spark": SPARK}})
+    commit_all(project, "a table on the Spark engine")
+    run(["dvc", "repro", "compare"], project)
+    for path in (paths.PREPARED_TRAIN, paths.VALIDATED_TRAIN, paths.CLEAN / "prune.parquet"):
+        assert (project / path).is_dir()  # written by Spark
+    issues = pd.read_parquet(project / paths.LABEL_ISSUES)
+    assert len(issues) == sum(len(pd.read_parquet(project / p))
+                              for p in (paths.VALIDATED_TRAIN, paths.VALIDATED_TEST))
+    comparison = json.loads((project / paths.COMPARISON).read_text())
+    assert set(comparison["cells"]) == {"raw__xgb", "prune__xgb"}
+    commit_all(project, "ingested, validated, audited and compared")
+    output = run(["dvc", "repro", "compare"], project).stdout
+    assert "Running stage" not in output
+    assert run(["git", "status", "--porcelain"], project).stdout == ""
+
+
+def test_python_dash_c_still_runs_with_pyspark_installed():
+    """pyspark, imported by Great Expectations, exits a `python -c` process early unless its
+    connect dependencies are installed (the spark extra brings them)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", "import great_expectations; print('ran')"],
+                          capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.strip() == "ran"
