@@ -528,7 +528,8 @@ def test_the_torch_cell_on_spark_repeats_itself(torch_cells):
     assert not list((torch_cells["spark"] / paths.CELLS).glob(".shards.*"))  # scratch removed
 
 
-def test_more_torch_processes_than_rows_are_refused(cleaned, tmp_path):
+@pytest.mark.parametrize("case", ["processes", "validation"])
+def test_torch_cells_that_cannot_train_on_spark_are_refused(case, cleaned, tmp_path):
     from datacentric.models.torch_classifier import TorchClassifier
     from datacentric.roles import TableRoles
     from datacentric.spark import tables
@@ -540,10 +541,14 @@ def test_more_torch_processes_than_rows_are_refused(cleaned, tmp_path):
     session = spark_session(SparkParams(**SPARK))
     train_rows = tables.read_parquet(session, tmp_path / "three.parquet")
     roles = TableRoles.from_dict(json.loads((cleaned["spark"] / paths.COLUMN_ROLES).read_text()))
-    with pytest.raises(DatacentricError, match=r"^train.launch asks for 8 torch processes"):
-        run_torch_cell(train_rows, [], roles, model=TorchClassifier(),
+    processes, fraction, expected = {
+        "processes": (8, 0.15, r"^train.launch asks for 8 torch processes, but \d+ of them"),
+        "validation": (1, 1e-9, r"^train.torch.validation_fraction \(1e-09\) leaves none of "
+                                r"the 3 training rows")}[case]
+    with pytest.raises(DatacentricError, match=expected):
+        run_torch_cell(train_rows, [], roles, model=TorchClassifier(validation_fraction=fraction),
                        classes=np.unique(rows["label"]), options=FeatureOptions(),
-                       sample_rows=100, processes=8, scratch=tmp_path / "rows")
+                       sample_rows=100, processes=processes, scratch=tmp_path / "rows")
 
 
 @pytest.mark.parametrize("path", [paths.FEATURES_TRAIN, paths.FEATURES_TEST])

@@ -223,8 +223,8 @@ def run_torch_cell(train: DataFrame, scored: list[DataFrame], roles: TableRoles,
     Raises
     ------
     DatacentricError
-        When ``roles`` leave no feature column, the sample holds infinite values, or a
-        process would get no rows.
+        When ``roles`` leave no feature column, the sample holds infinite values, a process
+        would get no rows, or no row falls in the validation fraction.
     """
     from pyspark.ml.torch.distributor import TorchDistributor
     from pyspark.sql import functions as F
@@ -243,6 +243,10 @@ def run_torch_cell(train: DataFrame, scored: list[DataFrame], roles: TableRoles,
         raise DatacentricError(
             f"train.launch asks for {processes} torch processes, but {len(empty)} of them "
             f"would get no training rows ({sum(counts.values())} rows); ask for fewer.")
+    if train.sparkSession.read.parquet(str(scratch.resolve())).where(STOP).isEmpty():
+        raise DatacentricError(
+            f"train.torch.validation_fraction ({model.validation_fraction}) leaves none of the "
+            f"{sum(counts.values())} training rows for early stopping; raise it or add rows.")
     conf = train.sparkSession.sparkContext.getConf()
     local = train.sparkSession.sparkContext.master.startswith("local")
     gpus = conf.contains("spark.driver.resource.gpu.amount" if local
