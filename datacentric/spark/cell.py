@@ -37,6 +37,7 @@ from datacentric.models.boosting import (
     xgboost_module,
 )
 from datacentric.models.distributed import current_shard, leave_process_group
+from datacentric.models.persist import load_estimator, save_estimator
 from datacentric.roles import TableRoles
 from datacentric.spark.tables import POSITION, driver_sample
 
@@ -192,11 +193,12 @@ def _prediction_table(found: pd.DataFrame, probs: np.ndarray, classes: np.ndarra
 
 
 def train_on_shard(folder: str, names: list[str], model: TorchClassifier,
-                   classes: np.ndarray, weighted: bool) -> TorchClassifier | None:
+                   classes: np.ndarray, weighted: bool, out: str) -> None:
     """One ``TorchDistributor`` process: ``model`` fitted data-parallel
     (:meth:`TorchClassifier.fit_shard`) on this rank's rows of the Parquet dataset ``folder``
-    (partitioned by :data:`SHARD`). Returns the fitted model on rank 0 (every rank ends with
-    the same weights), None on the others."""
+    (partitioned by :data:`SHARD`); rank 0 writes it to ``out`` (``.safetensors``). Not
+    returned: under a ``local`` master every rank writes its return value to one file, and
+    the last one wins."""
     shard = current_shard()
     rows = pd.read_parquet(Path(folder) / f"{SHARD}={shard.rank}")
     rows = rows.sort_values(ROW_ID, kind="stable")  # the part files' order is not fixed
@@ -204,7 +206,8 @@ def train_on_shard(folder: str, names: list[str], model: TorchClassifier,
                     validation=rows[STOP].to_numpy(),
                     sample_weight=rows[WEIGHT].to_numpy() if weighted else None)
     leave_process_group()
-    return model if shard.is_main else None
+    if shard.is_main:
+        save_estimator(model, out)
 
 
 def run_torch_cell(train: DataFrame, scored: list[DataFrame], roles: TableRoles, *,
@@ -214,7 +217,8 @@ def run_torch_cell(train: DataFrame, scored: list[DataFrame], roles: TableRoles,
     the torch ``model`` on every row of ``train`` with Spark's ``TorchDistributor`` in
     ``processes`` processes (on the driver's machine under a ``local`` master, else in
     executors' tasks; on GPUs when ``compute.spark.conf`` gives Spark GPUs), each on its own
-    seeded share of the rows written to ``scratch`` (an empty folder every process can read),
+    seeded share of the rows written to ``scratch`` (a new folder every process can read and
+    write beside; the fitted network is written next to it as ``<scratch>.safetensors``),
     early stopping on the rows whose seeded ``row_id`` hash falls in ``validation_fraction``;
     then predict every frame of ``scored`` on the executors, the fitted model broadcast.
 
@@ -254,8 +258,10 @@ def run_torch_cell(train: DataFrame, scored: list[DataFrame], roles: TableRoles,
     distributor = TorchDistributor(num_processes=processes, local_mode=local, use_gpu=gpus)
     # it logs each start and finish at INFO; a stage prints only what it decided
     distributor.logger.setLevel(logging.WARNING)
-    fitted = distributor.run(train_on_shard, str(scratch.resolve()), names, model,
-                             train_classes, weighted)
+    fitted_path = scratch.resolve().parent / f"{scratch.name}.safetensors"
+    distributor.run(train_on_shard, str(scratch.resolve()), names, model, train_classes,
+                    weighted, str(fitted_path))
+    fitted = load_estimator(fitted_path)
     shared = train.sparkSession.sparkContext.broadcast(fitted)
     probabilities = [f"_p{j}" for j in range(len(train_classes))]
 
