@@ -233,6 +233,7 @@ def run_torch_cell(train: DataFrame, scored: list[DataFrame], roles: TableRoles,
     from pyspark.ml.torch.distributor import TorchDistributor
     from pyspark.sql import functions as F
 
+    scratch = scratch.resolve()  # the JVM and the torch processes keep their own folders
     counts, featurizer, rows, names = _training_rows(
         train, roles, encoding="one_hot", options=options, random_state=model.random_state,
         sample_rows=sample_rows, keep=(ROW_ID,))
@@ -241,13 +242,13 @@ def run_torch_cell(train: DataFrame, scored: list[DataFrame], roles: TableRoles,
             .withColumn(STOP, held_out(model.validation_fraction, model.random_state))
             .withColumn(SHARD, F.pmod(F.xxhash64(ROW_ID, F.lit(model.random_state + 1)),
                                       F.lit(processes))))
-    rows.write.partitionBy(SHARD).parquet(str(scratch.resolve()))
+    rows.write.partitionBy(SHARD).parquet(str(scratch))
     empty = [rank for rank in range(processes) if not (scratch / f"{SHARD}={rank}").is_dir()]
     if empty:
         raise DatacentricError(
             f"train.launch asks for {processes} torch processes, but {len(empty)} of them "
             f"would get no training rows ({sum(counts.values())} rows); ask for fewer.")
-    if train.sparkSession.read.parquet(str(scratch.resolve())).where(STOP).isEmpty():
+    if train.sparkSession.read.parquet(str(scratch)).where(STOP).isEmpty():
         raise DatacentricError(
             f"train.torch.validation_fraction ({model.validation_fraction}) leaves none of the "
             f"{sum(counts.values())} training rows for early stopping; raise it or add rows.")
@@ -258,8 +259,8 @@ def run_torch_cell(train: DataFrame, scored: list[DataFrame], roles: TableRoles,
     distributor = TorchDistributor(num_processes=processes, local_mode=local, use_gpu=gpus)
     # it logs each start and finish at INFO; a stage prints only what it decided
     distributor.logger.setLevel(logging.WARNING)
-    fitted_path = scratch.resolve().parent / f"{scratch.name}.safetensors"
-    distributor.run(train_on_shard, str(scratch.resolve()), names, model, train_classes,
+    fitted_path = scratch.parent / f"{scratch.name}.safetensors"
+    distributor.run(train_on_shard, str(scratch), names, model, train_classes,
                     weighted, str(fitted_path))
     fitted = load_estimator(fitted_path)
     shared = train.sparkSession.sparkContext.broadcast(fitted)

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
     from sklearn.compose import ColumnTransformer
 
+
 def scored_rows(session: SparkSession, batch: Path, roles: TableRoles, *,
                 featurizer: ColumnTransformer, model: Any, csv: CsvParams
                 ) -> tuple[DataFrame, list[str]]:

@@ -139,6 +139,8 @@ def _on_spark(data_arm: str, model_arm: str, roles: TableRoles, params: Params,
     common = {"roles": roles, "classes": classes,
               "options": FeatureOptions(**params.featurize.model_dump()),
               "sample_rows": params.compute.spark.sample_rows}
+    processes = params.train.launch.processes_per_node * params.train.launch.nodes
+    paths.CELLS.mkdir(parents=True, exist_ok=True)
     runs = {}
     for seed in seeds:
         if model_arm == XGB_ARM:
@@ -146,13 +148,10 @@ def _on_spark(data_arm: str, model_arm: str, roles: TableRoles, params: Params,
             runs[seed] = run_xgb_cell(train, [test, selection], model=model, **common)
             continue
         model = make_model(model_arm, params.train, random_state=seed)
-        launch = params.train.launch
-        paths.CELLS.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix=".shards.", dir=paths.CELLS) as scratch:
-            runs[seed] = run_torch_cell(
-                train, [test, selection], model=model,
-                processes=launch.processes_per_node * launch.nodes,
-                scratch=Path(scratch) / "rows", **common)
+            runs[seed] = run_torch_cell(train, [test, selection], model=model,
+                                        processes=processes, scratch=Path(scratch) / "rows",
+                                        **common)
     return classes, len(fit_keys), len(selection_keys), runs
 
 
