@@ -14,6 +14,7 @@ import argparse
 import json
 import multiprocessing
 import resource
+import tempfile
 import time
 from pathlib import Path
 
@@ -23,17 +24,22 @@ import pandas as pd
 
 from datacentric.columns import ROW_ID
 from datacentric.dataset import assign_row_ids, conform, prepare_with_ids
+from datacentric.io import read_input, write_parquet
 from datacentric.synthetic import make_table
 from datacentric.validation import Validator, starter_expectations
 
 
 def make_batch(rows: int) -> tuple[pd.DataFrame, list[dict]]:
-    """A validated-looking batch with 1% of rows out of range, and the suite profiled from a
-    clean sample of the same generator."""
+    """A validated-looking batch with 1% of rows out of range, as the validate stage reads it
+    (written to Parquet and read back: text columns arrive as pandas' Arrow-backed strings),
+    and the suite profiled from a clean sample of the same generator."""
     reference, roles = prepare_with_ids(make_table(20_000, random_state=1), target="label")
     frame = assign_row_ids(conform(make_table(rows, random_state=0), roles))
     bad = np.random.default_rng(0).choice(rows, rows // 100, replace=False)
     frame.loc[bad, "num_0"] = 1e9
+    with tempfile.TemporaryDirectory() as scratch:
+        write_parquet(frame, Path(scratch) / "batch.parquet")
+        frame = read_input(Path(scratch) / "batch.parquet")
     return frame, starter_expectations(reference, roles)
 
 
