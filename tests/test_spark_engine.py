@@ -162,6 +162,47 @@ def test_the_typing_plan_decides_as_the_whole_table_would():
     assert typed["n"].tolist()[:3] == ["1", "2", "x"] and typed["label"].tolist()[:3] == [1, 2, 2]
 
 
+@pytest.mark.parametrize("broadcast_rows", [2_000_000, 0])
+def test_ids_and_split_match_pandas_where_rows_repeat(broadcast_rows, monkeypatch):
+    """Many repeated rows (some straddling a class's last test row), a one-row class and a
+    two-row class: the same ids and the same split as the pandas engine, whether the repeated
+    rows are joined back by broadcast or by a shuffle."""
+    from datacentric.dataset import assign_row_ids, base_ids, split_keys
+    from datacentric.dataset import split_train_test as pandas_split
+    from datacentric.spark import ingest as spark_ingest
+    from datacentric.spark import tables
+    from datacentric.spark.session import spark_session
+
+    monkeypatch.setattr(tables, "BROADCAST_ROWS", broadcast_rows)
+    rng = np.random.default_rng(3)
+    values = rng.integers(0, 40, size=400)  # about ten copies of each value
+    labels = np.where(values % 3 == 0, "a", np.where(values % 3 == 1, "b", "c"))
+    frame = pd.DataFrame({"x": values.astype(str), "label": labels})
+    frame.loc[len(frame)] = ["solo", "d"]
+    frame.loc[len(frame)] = ["pair-1", "e"]
+    frame.loc[len(frame)] = ["pair-2", "e"]
+    expected = assign_row_ids(frame)
+    train, test = pandas_split(expected, test_size=0.3, random_state=5)
+
+    base = base_ids(expected["row_id"])
+    rows = frame.assign(**{spark_ingest.BASE: base, tables.POSITION: np.arange(len(frame)),
+                           spark_ingest.SPLIT_KEY: split_keys(base, random_state=5)})
+    session = spark_session(SparkParams(**SPARK))
+    threshold = session.conf.get("spark.sql.autoBroadcastJoinThreshold")
+    if not broadcast_rows:  # nor may Spark broadcast the small side on its own
+        session.conf.set("spark.sql.autoBroadcastJoinThreshold", "-1")
+    try:
+        numbered = tables.with_row_ids(session.createDataFrame(rows), spark_ingest.BASE)
+        ids = numbered.orderBy(tables.POSITION).toPandas()["row_id"]
+        spark_train, spark_test = spark_ingest.split_train_test(numbered, test_size=0.3)
+        test_ids, train_ids = set(spark_test.toPandas()["row_id"]), set(
+            spark_train.toPandas()["row_id"])
+    finally:
+        session.conf.set("spark.sql.autoBroadcastJoinThreshold", threshold)
+    assert ids.tolist() == expected["row_id"].tolist()
+    assert test_ids == set(test["row_id"]) and train_ids == set(train["row_id"])
+
+
 def test_missing_strings_match_pandas_read_csv():
     from pandas._libs.parsers import STR_NA_VALUES
 

@@ -21,7 +21,13 @@ from datacentric.columns import LABEL, ROW_ID
 from datacentric.errors import DatacentricError
 from datacentric.io import csv_header, readable_suffix, refuse_duplicated_names, sniff_csv
 from datacentric.roles import TableRoles
-from datacentric.spark.tables import POSITION, driver_sample, numbered_ids
+from datacentric.spark.tables import (
+    POSITION,
+    driver_sample,
+    joinable,
+    repeated_rows,
+    with_row_ids,
+)
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -119,8 +125,9 @@ def typed_with_ids(raw: DataFrame, roles: TableRoles, *, random_state: int
                    ) -> tuple[DataFrame, TableRoles, list[str]]:
     """Every row typed as the whole table would be (:func:`datacentric.chunks.typing_plan`
     over every partition's facts), with ``row_id`` (duplicates numbered in file order),
-    :data:`BASE`, :data:`SPLIT_KEY` and :data:`POSITION`. Returns the frame, the roles with
-    the label type of the whole table, and the output columns in order."""
+    :data:`BASE`, :data:`SPLIT_KEY` and :data:`POSITION`. Returns the frame (the typed rows
+    cached beneath it), the roles with the label type of the whole table, and the output
+    columns in order."""
     from pyspark.sql import types as T
 
     def facts(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
@@ -153,7 +160,7 @@ def typed_with_ids(raw: DataFrame, roles: TableRoles, *, random_state: int
         for batch in batches:
             yield typed(batch)
 
-    frame = raw.mapInPandas(typed_batches, schema).withColumn(ROW_ID, numbered_ids(BASE))
+    frame = with_row_ids(raw.mapInPandas(typed_batches, schema).cache(), BASE)
     columns = [ROW_ID] + [c for c in example.columns if c not in (BASE, POSITION, SPLIT_KEY)]
     return frame, roles, columns
 
@@ -162,21 +169,35 @@ def split_train_test(labelled: DataFrame, *, test_size: float
                      ) -> tuple[DataFrame, DataFrame]:
     """:func:`datacentric.dataset.split_train_test` on Spark: within each class the
     :func:`datacentric.dataset.test_counts` rows with the smallest :data:`SPLIT_KEY` (ties in
-    file order) go to test, and rows sharing a base id follow the first of them."""
+    file order) go to test, and rows sharing a base id follow the first of them.
+
+    Only narrow columns are shuffled: the ranking within each class finds the class's last
+    test row (its key and position, brought to the driver), every row is compared with it
+    where it lies, and the rows whose base id repeats look up the first of them."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
+    session = labelled.sparkSession
     sizes = pd.Series({row[LABEL]: row["count"]
                        for row in labelled.groupBy(LABEL).count().collect()})
     n_test = dataset.test_counts(sizes, test_size=test_size)
-    quota = labelled.sparkSession.createDataFrame(
+    quota = session.createDataFrame(
         [(label, int(n)) for label, n in n_test.items()],
         schema=[LABEL, "_n_test"]).select(F.col(LABEL).cast(labelled.schema[LABEL].dataType),
                                           "_n_test")
-    rank = F.row_number().over(Window.partitionBy(LABEL).orderBy(SPLIT_KEY, POSITION)) - 1
-    marked = labelled.join(F.broadcast(quota), on=LABEL).withColumn(
-        "_by_rank", rank < F.col("_n_test"))
-    marked = marked.withColumn("_is_test", F.first("_by_rank").over(
-        Window.partitionBy(BASE).orderBy(POSITION)))
+    rank = F.row_number().over(Window.partitionBy(LABEL).orderBy(SPLIT_KEY, POSITION))
+    last = (labelled.select(LABEL, SPLIT_KEY, POSITION).join(F.broadcast(quota), on=LABEL)
+            .withColumn("_rank", rank).filter(F.col("_rank") == F.col("_n_test"))
+            .select(LABEL, F.col(SPLIT_KEY).alias("_last_key"),
+                    F.col(POSITION).alias("_last_position")))
+    last = session.createDataFrame(last.collect(), schema=last.schema)  # a row per class
+    by_rank = (F.col(SPLIT_KEY) < F.col("_last_key")) | (
+        (F.col(SPLIT_KEY) == F.col("_last_key")) & (F.col(POSITION) <= F.col("_last_position")))
+    marked = (labelled.join(F.broadcast(last), on=LABEL, how="left")
+              .withColumn("_by_rank", F.coalesce(by_rank, F.lit(False)))
+              .drop("_last_key", "_last_position"))
+    first = F.first("_by_rank").over(Window.partitionBy(BASE).orderBy(POSITION))
+    firsts = repeated_rows(marked, BASE, "_by_rank").select(POSITION, first.alias("_first"))
+    marked = marked.join(joinable(firsts), on=POSITION, how="left").withColumn(
+        "_is_test", F.coalesce(F.col("_first"), F.col("_by_rank")))
     return marked.filter(~F.col("_is_test")), marked.filter(F.col("_is_test"))
-

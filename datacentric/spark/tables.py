@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from datacentric.columns import ROW_ID
 from datacentric.io import atomic_path
 
 if TYPE_CHECKING:
@@ -15,6 +16,9 @@ if TYPE_CHECKING:
 
 POSITION = "_position"  # the row's place in the file, for "first" and "in order of appearance"
 ORDINAL = "_ordinal"  # the row's place in a Parquet dataset, 0 to N - 1, as pandas reads it
+# rows of a table joined to every row (repeated ids, first rows): broadcast up to this many,
+# about 16 bytes each; beyond, Spark shuffles both sides
+BROADCAST_ROWS = 2_000_000
 
 
 def read_parquet(session: SparkSession, path: str | Path) -> DataFrame:
@@ -39,16 +43,42 @@ def write_parquet(frame: DataFrame, path: str | Path, columns: list[str], *,
         frame.orderBy(*(order or [POSITION])).select(*quoted).write.parquet(str(tmp.resolve()))
 
 
-def numbered_ids(base: str) -> Column:
-    """Each row's ``row_id`` from its ``base`` id column, as
+def repeated_rows(frame: DataFrame, key: str, *columns: str) -> DataFrame:
+    """``key``, :data:`POSITION` and ``columns`` of the rows of ``frame`` whose ``key`` value
+    repeats, found on those columns alone (the wide rows are not shuffled)."""
+    from pyspark.sql import functions as F
+
+    narrow = frame.select(key, POSITION, *columns)
+    repeats = narrow.groupBy(key).count().filter(F.col("count") > 1).select(key)
+    return narrow.join(repeats, on=key)
+
+
+def joinable(frame: DataFrame) -> DataFrame:
+    """``frame`` cached, marked for a broadcast join when it has at most
+    :data:`BROADCAST_ROWS` rows (the other side of the join then stays where it is)."""
+    from pyspark.sql import functions as F
+
+    frame = frame.cache()
+    return F.broadcast(frame) if frame.count() <= BROADCAST_ROWS else frame
+
+
+def with_row_ids(frame: DataFrame, base: str) -> DataFrame:
+    """``frame`` with ``row_id`` from its ``base`` id column, as
     :func:`datacentric.dataset.assign_row_ids` gives it: ``-1``, ``-2`` … on the second, third
-    … row sharing a base id, in :data:`POSITION` order over the whole frame."""
+    … row sharing a base id, in :data:`POSITION` order over the whole frame. Only the rows
+    whose base id repeats are numbered (on two columns) and joined back; ``frame`` is read
+    twice, so cache it when it is costly to compute."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
     occurrence = F.row_number().over(Window.partitionBy(base).orderBy(POSITION)) - 1
-    return F.when(occurrence == 0, F.col(base)).otherwise(
-        F.concat(F.col(base), F.lit("-"), occurrence.cast("string")))
+    later = repeated_rows(frame, base).select(POSITION, occurrence.alias("_occurrence")).filter(
+        F.col("_occurrence") > 0)
+    numbered = frame.join(joinable(later), on=POSITION, how="left")
+    return numbered.withColumn(ROW_ID, F.when(F.col("_occurrence").isNull(), F.col(base))
+                               .otherwise(F.concat(F.col(base), F.lit("-"),
+                                                   F.col("_occurrence").cast("string")))
+                               ).drop("_occurrence")
 
 
 def driver_sample(frame: DataFrame, *, rows: int, sample_rows: int, random_state: int,

@@ -98,7 +98,6 @@ def _on_spark(params: Params, source: Path) -> None:
         thousands=data.csv.thousands, source=str(source), sample_rows=spark.sample_rows,
         random_state=params.base.seed)
     frame, roles, names = spark_ingest.typed_with_ids(raw, roles, random_state=params.base.seed)
-    frame = frame.cache()
     has_label = F.col(LABEL).isNotNull()
     unlabelled_rows = frame.filter(~has_label).count()
     _echo_unlabelled(unlabelled_rows, data.target)
