@@ -159,6 +159,27 @@ def split_train_test(
     return frame[~is_test].reset_index(drop=True), frame[is_test].reset_index(drop=True)
 
 
+def flip_chances(*, rate: float, model: str, n_classes: int) -> np.ndarray:
+    """Each class's chance to flip (classes in sorted order), as :func:`flip_labels` says."""
+    if model == "symmetric":
+        return np.full(n_classes, rate)
+    if model == "class_conditional":
+        return np.minimum(2 * rate * (np.arange(n_classes) + 1) / (n_classes + 1), 0.95)
+    raise ValueError(f"unknown noise model {model!r}")
+
+
+def noise_draws(n_rows: int, *, model: str, n_classes: int, random_state: int
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """The seeded draws behind :func:`flip_labels` for ``n_rows`` labels in order: a uniform
+    number each (the row flips when it is below its class's chance) and the shift its class
+    code takes when it flips, modulo ``n_classes``. 16 bytes a row."""
+    rng = np.random.default_rng(random_state)
+    uniform = rng.random(n_rows)
+    if model == "symmetric":
+        return uniform, rng.integers(1, n_classes, size=n_rows)
+    return uniform, np.ones(n_rows, dtype=np.int64)
+
+
 def flip_labels(
     labels: pd.Series, *, rate: float, model: str, random_state: int
 ) -> pd.Series:
@@ -170,20 +191,12 @@ def flip_labels(
     """
     if rate == 0:
         return labels.copy()
-    rng = np.random.default_rng(random_state)
     classes = np.array(sorted(labels.unique()))
     codes = np.searchsorted(classes, labels.to_numpy())
-    n_classes = len(classes)
-    if model == "symmetric":
-        flip = rng.random(len(codes)) < rate
-        shift = rng.integers(1, n_classes, size=len(codes))
-    elif model == "class_conditional":
-        per_class = np.minimum(2 * rate * (np.arange(n_classes) + 1) / (n_classes + 1), 0.95)
-        flip = rng.random(len(codes)) < per_class[codes]
-        shift = np.ones(len(codes), dtype=int)
-    else:
-        raise ValueError(f"unknown noise model {model!r}")
-    noisy = np.where(flip, (codes + shift) % n_classes, codes)
+    chances = flip_chances(rate=rate, model=model, n_classes=len(classes))
+    uniform, shift = noise_draws(len(codes), model=model, n_classes=len(classes),
+                                 random_state=random_state)
+    noisy = np.where(uniform < chances[codes], (codes + shift) % len(classes), codes)
     return pd.Series(classes[noisy], index=labels.index, name=labels.name)
 
 

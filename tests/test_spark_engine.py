@@ -209,17 +209,28 @@ def test_missing_strings_match_pandas_read_csv():
     assert frozenset(STR_NA_VALUES) == chunks.NA_STRINGS
 
 
-def test_planted_noise_is_refused_on_spark(tmp_path, monkeypatch):
-    (tmp_path / "data").mkdir()
-    messy_table(200).to_csv(tmp_path / "data" / "table.csv", index=False)
-    (tmp_path / "params.yaml").write_text(yaml.safe_dump({
-        "data": {"source": "data/table.csv", "target": "status",
-                 "label_noise": {"rate": 0.1}},
-        "compute": {"engine": "spark", "spark": SPARK}}))
-    monkeypatch.chdir(tmp_path)
-    with pytest.raises(DatacentricError, match="data.label_noise plants noise on the pandas"):
-        ingest.main()
-    assert not (tmp_path / "data" / "prepared").exists()
+@pytest.mark.parametrize("model", ["symmetric", "class_conditional"])
+def test_both_engines_plant_the_same_noise(model, tmp_path):
+    """The same training rows flipped to the same labels, the same truth table and count."""
+    messy_table(2_000).to_csv(tmp_path / "table.csv", index=False)
+    out = {}
+    for engine in ("pandas", "spark"):
+        where = tmp_path / engine
+        (where / "data").mkdir(parents=True)
+        shutil.copy(tmp_path / "table.csv", where / "data" / "table.csv")
+        (where / "params.yaml").write_text(yaml.safe_dump({
+            "data": {"source": "data/table.csv", "target": "status",
+                     "label_noise": {"rate": 0.2, "model": model}},
+            "compute": {"engine": engine, "spark": SPARK}}))
+        with inside(where):
+            ingest.main()
+        out[engine] = {name: pd.read_parquet(where / "data" / "prepared" / name)
+                       for name in ("train.parquet", "label_truth.parquet")}
+        out[engine]["flipped"] = json.loads(
+            (where / "metrics" / "ingest.json").read_text())["flipped_labels"]
+    for name in ("train.parquet", "label_truth.parquet"):
+        assert_same_values(out["spark"][name], out["pandas"][name])
+    assert out["spark"]["flipped"] == out["pandas"]["flipped"] > 200
 
 
 def test_a_parquet_file_keeps_the_words_a_csv_reads_as_missing(tmp_path, monkeypatch):

@@ -14,10 +14,11 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from datacentric import chunks, dataset
-from datacentric.columns import LABEL, ROW_ID
+from datacentric.columns import IS_FLIPPED, LABEL, ROW_ID, TRUE_LABEL
 from datacentric.errors import DatacentricError
 from datacentric.io import csv_header, readable_suffix, refuse_duplicated_names, sniff_csv
 from datacentric.roles import TableRoles
@@ -201,3 +202,47 @@ def split_train_test(labelled: DataFrame, *, test_size: float
     marked = marked.join(joinable(firsts), on=POSITION, how="left").withColumn(
         "_is_test", F.coalesce(F.col("_first"), F.col("_by_rank")))
     return marked.filter(~F.col("_is_test")), marked.filter(F.col("_is_test"))
+
+
+def plant_noise(train: DataFrame, *, rate: float, model: str, random_state: int) -> DataFrame:
+    """``train`` (rows from :func:`split_train_test`) with :data:`LABEL` flipped as
+    :func:`datacentric.dataset.flip_labels` flips the same rows in file order, the given label
+    kept as :data:`TRUE_LABEL` and :data:`IS_FLIPPED` set where they differ.
+
+    The driver draws the noise for every training row (:func:`datacentric.dataset.noise_draws`,
+    16 bytes a row while it draws: 160 MB for ten million rows) and keeps the rows that can
+    flip; each row's index among the training rows comes from the rows before it in its read
+    partition (:data:`POSITION` holds the partition above bit 33), on that column alone."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    session, label_type = train.sparkSession, train.schema[LABEL].dataType
+    classes = sorted(row[0] for row in train.select(LABEL).distinct().collect())
+    chances = dataset.flip_chances(rate=rate, model=model, n_classes=len(classes))
+    counts = sorted((row[0], row[1]) for row in train.groupBy(
+        F.shiftright(POSITION, 33)).count().collect())
+    uniform, shift = dataset.noise_draws(sum(n for _, n in counts), model=model,
+                                         n_classes=len(classes), random_state=random_state)
+    can_flip = np.flatnonzero(uniform < chances.max())
+    draws = session.createDataFrame(pd.DataFrame({
+        "_index": can_flip, "_uniform": uniform[can_flip], "_shift": shift[can_flip]}))
+    offsets = session.createDataFrame(
+        pd.DataFrame({"_part": [part for part, _ in counts],
+                      "_offset": np.cumsum([0] + [n for _, n in counts])[:-1]}))
+    codes = session.createDataFrame(
+        [(label, code, float(chances[code])) for code, label in enumerate(classes)],
+        schema=[LABEL, "_code", "_chance"]).select(
+        F.col(LABEL).cast(label_type), "_code", "_chance")
+    noisy = codes.select(F.col("_code").alias("_noisy_code"), F.col(LABEL).alias("_noisy"))
+    index = F.col("_offset") + F.row_number().over(
+        Window.partitionBy("_part").orderBy(POSITION)) - 1
+    flipped = (train.select(POSITION, LABEL).withColumn("_part", F.shiftright(POSITION, 33))
+               .join(F.broadcast(offsets), on="_part").withColumn("_index", index)
+               .join(F.broadcast(draws), on="_index").join(F.broadcast(codes), on=LABEL)
+               .filter(F.col("_uniform") < F.col("_chance"))
+               .withColumn("_noisy_code", (F.col("_code") + F.col("_shift")) % len(classes))
+               .join(F.broadcast(noisy), on="_noisy_code").select(POSITION, "_noisy"))
+    return (train.join(joinable(flipped), on=POSITION, how="left")
+            .withColumn(TRUE_LABEL, F.col(LABEL))
+            .withColumn(IS_FLIPPED, F.col("_noisy").isNotNull())
+            .withColumn(LABEL, F.coalesce(F.col("_noisy"), F.col(LABEL))).drop("_noisy"))

@@ -18,7 +18,6 @@ import typer
 
 from datacentric import dataset, paths
 from datacentric.columns import IS_FLIPPED, LABEL, ROW_ID, TRUE_LABEL
-from datacentric.errors import DatacentricError
 from datacentric.io import read_table, write_json, write_parquet
 from datacentric.params import Params, load_params
 from datacentric.project import resolve_inside
@@ -87,9 +86,6 @@ def _on_spark(params: Params, source: Path) -> None:
     from datacentric.spark.session import spark_session
 
     data, spark = params.data, params.compute.spark
-    if data.label_noise.rate > 0:
-        raise DatacentricError("params.yaml: data.label_noise plants noise on the pandas engine "
-                               "only; set compute.engine: pandas or data.label_noise.rate: 0.")
     session = spark_session(spark)
     raw = spark_ingest.read_raw(session, source, delimiter=data.csv.delimiter,
                                 encoding=data.csv.encoding)
@@ -109,14 +105,18 @@ def _on_spark(params: Params, source: Path) -> None:
     dataset.require_class_rows(counts,
                                min_rows=data.min_class_rows, param="data.min_class_rows",
                                source=str(source))
+    noise = data.label_noise
+    if noise.rate > 0:
+        train = spark_ingest.plant_noise(train, rate=noise.rate, model=noise.model,
+                                         random_state=params.base.seed).cache()
+    else:
+        train = train.withColumn(TRUE_LABEL, F.col(LABEL)).withColumn(IS_FLIPPED, F.lit(False))
     columns = describe(sample[sample[LABEL].notna()], roles)
     _echo_columns(columns)
     tables.write_parquet(train, paths.PREPARED_TRAIN, names)
     tables.write_parquet(test, paths.PREPARED_TEST, names)
     tables.write_parquet(
-        train.select(ROW_ID, tables.POSITION, F.col(LABEL).alias(TRUE_LABEL),
-                     F.lit(False).alias(IS_FLIPPED)),
-        paths.LABEL_TRUTH, [ROW_ID, TRUE_LABEL, IS_FLIPPED])
+        train, paths.LABEL_TRUTH, [ROW_ID, TRUE_LABEL, IS_FLIPPED])
     tables.write_parquet(frame.filter(~has_label), paths.UNLABELLED, names)
     write_json(roles.to_dict(), paths.COLUMN_ROLES)
     train_rows = int(counts.sum())
@@ -124,7 +124,8 @@ def _on_spark(params: Params, source: Path) -> None:
     write_json(_metrics({
         "rows": train_rows + test_rows, "train_rows": train_rows,
         "test_rows": test_rows, "unlabelled_rows": unlabelled_rows, "classes": len(counts),
-        "flipped_labels": 0, "roles_inferred_on_rows": len(sample)}, roles, columns),
+        "flipped_labels": train.filter(F.col(IS_FLIPPED)).count() if noise.rate > 0 else 0,
+        "roles_inferred_on_rows": len(sample)}, roles, columns),
         paths.METRICS / "ingest.json")
 
 
