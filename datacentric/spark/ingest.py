@@ -26,6 +26,7 @@ from datacentric.spark.tables import (
     POSITION,
     driver_sample,
     joinable,
+    on_disk,
     repeated_rows,
     with_row_ids,
 )
@@ -127,7 +128,7 @@ def typed_with_ids(raw: DataFrame, roles: TableRoles, *, random_state: int
     """Every row typed as the whole table would be (:func:`datacentric.chunks.typing_plan`
     over every partition's facts), with ``row_id`` (duplicates numbered in file order),
     :data:`BASE`, :data:`SPLIT_KEY` and :data:`POSITION`. Returns the frame (the typed rows
-    cached beneath it), the roles with the label type of the whole table, and the output
+    kept on disk beneath it), the roles with the label type of the whole table, and the output
     columns in order."""
     from pyspark.sql import types as T
 
@@ -161,7 +162,7 @@ def typed_with_ids(raw: DataFrame, roles: TableRoles, *, random_state: int
         for batch in batches:
             yield typed(batch)
 
-    frame = with_row_ids(raw.mapInPandas(typed_batches, schema).cache(), BASE)
+    frame = with_row_ids(on_disk(raw.mapInPandas(typed_batches, schema)), BASE)
     columns = [ROW_ID] + [c for c in example.columns if c not in (BASE, POSITION, SPLIT_KEY)]
     return frame, roles, columns
 

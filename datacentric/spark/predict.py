@@ -18,7 +18,7 @@ from datacentric.params import CsvParams
 from datacentric.roles import TableRoles
 from datacentric.scoring import conform, require_columns, score
 from datacentric.spark.ingest import BASE, read_raw
-from datacentric.spark.tables import POSITION, with_row_ids
+from datacentric.spark.tables import POSITION, on_disk, with_row_ids
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -64,5 +64,5 @@ def scored_rows(session: SparkSession, batch: Path, roles: TableRoles, *,
             yield out.rename(columns={ROW_ID: BASE}).assign(
                 **{POSITION: part[POSITION].to_numpy()})
 
-    frame = raw.mapInPandas(scored, schema).cache()  # read twice by with_row_ids
+    frame = on_disk(raw.mapInPandas(scored, schema))  # read twice by with_row_ids
     return with_row_ids(frame, BASE), [ROW_ID, "predicted", *probas]

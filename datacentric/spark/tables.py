@@ -43,6 +43,15 @@ def write_parquet(frame: DataFrame, path: str | Path, columns: list[str], *,
         frame.orderBy(*(order or [POSITION])).select(*quoted).write.parquet(str(tmp.resolve()))
 
 
+def on_disk(frame: DataFrame) -> DataFrame:
+    """``frame`` persisted on local disk, not in the JVM heap: a partition of a large input
+    file (hundreds of thousands of wide rows) does not fit a default 1 GiB heap while it is
+    cached, and reading the disk copy back costs less than computing the rows again."""
+    from pyspark import StorageLevel
+
+    return frame.persist(StorageLevel.DISK_ONLY)
+
+
 def repeated_rows(frame: DataFrame, key: str, *columns: str) -> DataFrame:
     """``key``, :data:`POSITION` and ``columns`` of the rows of ``frame`` whose ``key`` value
     repeats, found on those columns alone (the wide rows are not shuffled)."""

@@ -99,7 +99,7 @@ def _on_spark(params: Params, source: Path) -> None:
     _echo_unlabelled(unlabelled_rows, data.target)
     train, test = spark_ingest.split_train_test(frame.filter(has_label),
                                                 test_size=data.test_size)
-    train = train.cache()
+    train = tables.on_disk(train)
     counts = pd.Series({row[LABEL]: row["count"]
                         for row in train.groupBy(LABEL).count().collect()})
     dataset.require_class_rows(counts,
@@ -107,8 +107,8 @@ def _on_spark(params: Params, source: Path) -> None:
                                source=str(source))
     noise = data.label_noise
     if noise.rate > 0:
-        train = spark_ingest.plant_noise(train, rate=noise.rate, model=noise.model,
-                                         random_state=params.base.seed).cache()
+        train = tables.on_disk(spark_ingest.plant_noise(
+            train, rate=noise.rate, model=noise.model, random_state=params.base.seed))
     else:
         train = train.withColumn(TRUE_LABEL, F.col(LABEL)).withColumn(IS_FLIPPED, F.lit(False))
     columns = describe(sample[sample[LABEL].notna()], roles)
