@@ -26,6 +26,7 @@ from datacentric.spark.tables import (
     POSITION,
     driver_sample,
     joinable,
+    numbered,
     on_disk,
     repeated_rows,
     with_row_ids,
@@ -214,32 +215,24 @@ def plant_noise(train: DataFrame, *, rate: float, model: str, random_state: int)
     16 bytes a row while it draws: 160 MB for ten million rows) and keeps the rows that can
     flip; each row's index among the training rows comes from the rows before it in its read
     partition (:data:`POSITION` holds the partition above bit 33), on that column alone."""
-    from pyspark.sql import Window
     from pyspark.sql import functions as F
 
     session, label_type = train.sparkSession, train.schema[LABEL].dataType
     classes = sorted(row[0] for row in train.select(LABEL).distinct().collect())
     chances = dataset.flip_chances(rate=rate, model=model, n_classes=len(classes))
-    counts = sorted((row[0], row[1]) for row in train.groupBy(
-        F.shiftright(POSITION, 33)).count().collect())
-    uniform, shift = dataset.noise_draws(sum(n for _, n in counts), model=model,
-                                         n_classes=len(classes), random_state=random_state)
+    indexed = numbered(train.select(POSITION, LABEL), "_index",
+                       group=F.shiftright(POSITION, 33), order=F.col(POSITION))
+    uniform, shift = dataset.noise_draws(train.count(), model=model, n_classes=len(classes),
+                                         random_state=random_state)
     can_flip = np.flatnonzero(uniform < chances.max())
     draws = session.createDataFrame(pd.DataFrame({
         "_index": can_flip, "_uniform": uniform[can_flip], "_shift": shift[can_flip]}))
-    offsets = session.createDataFrame(
-        pd.DataFrame({"_part": [part for part, _ in counts],
-                      "_offset": np.cumsum([0] + [n for _, n in counts])[:-1]}))
     codes = session.createDataFrame(
         [(label, code, float(chances[code])) for code, label in enumerate(classes)],
         schema=[LABEL, "_code", "_chance"]).select(
         F.col(LABEL).cast(label_type), "_code", "_chance")
     noisy = codes.select(F.col("_code").alias("_noisy_code"), F.col(LABEL).alias("_noisy"))
-    index = F.col("_offset") + F.row_number().over(
-        Window.partitionBy("_part").orderBy(POSITION)) - 1
-    flipped = (train.select(POSITION, LABEL).withColumn("_part", F.shiftright(POSITION, 33))
-               .join(F.broadcast(offsets), on="_part").withColumn("_index", index)
-               .join(F.broadcast(draws), on="_index").join(F.broadcast(codes), on=LABEL)
+    flipped = (indexed.join(F.broadcast(draws), on="_index").join(F.broadcast(codes), on=LABEL)
                .filter(F.col("_uniform") < F.col("_chance"))
                .withColumn("_noisy_code", (F.col("_code") + F.col("_shift")) % len(classes))
                .join(F.broadcast(noisy), on="_noisy_code").select(POSITION, "_noisy"))

@@ -111,21 +111,32 @@ def driver_sample(frame: DataFrame, *, rows: int, sample_rows: int, random_state
     return chosen.orderBy(POSITION).toPandas().drop(columns=POSITION)
 
 
+def numbered(frame: DataFrame, name: str, *, group: Column, order: Column) -> DataFrame:
+    """``frame`` with ``name``: each row's index, 0 to N - 1, in ``group`` then ``order``
+    order, from each group's row count (brought to the driver) and the row's rank within its
+    group; only the group and order columns are shuffled."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    grouped = frame.withColumn("_group", group)
+    counts = sorted(tuple(row) for row in grouped.groupBy("_group").count().collect())
+    offsets, start = [], 0
+    for value, count in counts:
+        offsets.append((value, start))
+        start += count
+    kind = grouped.schema["_group"].dataType.simpleString()
+    offset = frame.sparkSession.createDataFrame(offsets, f"_group {kind}, _offset long")
+    return (grouped.join(F.broadcast(offset), on="_group")
+            .withColumn(name, F.col("_offset") - 1 + F.row_number().over(
+                Window.partitionBy("_group").orderBy(order)))
+            .drop("_group", "_offset"))
+
+
 def with_ordinal(frame: DataFrame) -> DataFrame:
     """``frame`` (from :func:`read_parquet`, perhaps filtered) with :data:`ORDINAL`: the row's
     index among its rows as pandas reads them (part files in name order, rows in file
     order), 0 to N - 1."""
-    from pyspark.sql import Window
     from pyspark.sql import functions as F
 
-    counts = sorted((row[0], row[1]) for row in frame.groupBy(
-        F.col(POSITION)["file_name"]).count().collect())
-    offsets, start = [], 0
-    for name, count in counts:
-        offsets.append((name, start))
-        start += count
-    offset = frame.sparkSession.createDataFrame(offsets, "_file string, _offset long")
-    return (frame.join(F.broadcast(offset), F.col(POSITION)["file_name"] == F.col("_file"))
-            .withColumn(ORDINAL, F.col("_offset") - 1 + F.row_number().over(
-                Window.partitionBy("_file").orderBy(F.col(POSITION)["row_index"])))
-            .drop("_file", "_offset"))
+    return numbered(frame, ORDINAL, group=F.col(POSITION)["file_name"],
+                    order=F.col(POSITION)["row_index"])
