@@ -19,6 +19,7 @@ from datacentric.validation import (
     read_suite,
     starter_expectations,
     suite_meta,
+    without_columns,
     write_suite,
 )
 
@@ -273,3 +274,19 @@ def test_training_rows_pass_a_suite_drafted_with_a_nearly_empty_column(tmp_path)
                           docs_dir=tmp_path)
     _, quarantined, problems = check(validator, train, max_fraction=0.0)
     assert problems == [] and quarantined.empty
+
+
+def test_a_suite_without_columns_keeps_table_checks_and_names_what_it_left_out():
+    suite = {"name": "t", "expectations": [
+        {"type": "expect_table_columns_to_match_set", "kwargs": {"column_set": ["a", "b"]}},
+        {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "a"}},
+        {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "b"}},
+        {"type": "expect_column_pair_values_a_to_be_greater_than_b",
+         "kwargs": {"column_A": "b", "column_B": "c"}},
+        {"type": "expect_compound_columns_to_be_unique", "kwargs": {"column_list": ["c", "d"]}},
+    ]}
+    kept, left_out = without_columns(suite, ["b", "d", "never_checked"])
+    assert [e["kwargs"] for e in kept["expectations"]] == [
+        {"column_set": ["a", "b"]}, {"column": "a"}]
+    assert left_out == ["b", "d"] and kept["name"] == "t" and len(suite["expectations"]) == 5
+    assert without_columns(suite, []) == (suite, [])

@@ -49,6 +49,7 @@ from datacentric.validation import (
     read_suite,
     role_changes,
     suite_path,
+    without_columns,
 )
 
 SHOWN_PROBLEMS = 3  # the error names this many critical problems; the Data Docs hold them all
@@ -78,11 +79,11 @@ def _print_report(outcome: ValidationOutcome, quarantined: int) -> None:
 
 
 def _stop(problems: list[str], docs: Path, *, suite: dict, roles: TableRoles,
-          suite_file: Path) -> None:
+          suite_file: Path, left_out: list[str]) -> None:
     if not problems:
         return
     more = len(problems) - SHOWN_PROBLEMS
-    changed = role_changes(suite, roles)
+    changed = role_changes(suite, roles, left_out=left_out)
     hint = (f"; the table changed since {suite_file} was drafted ({', '.join(changed[:3])}): if "
             f"that is intended, redraft it with `datacentric suite init --force`"
             if changed else "")
@@ -93,13 +94,19 @@ def _stop(problems: list[str], docs: Path, *, suite: dict, roles: TableRoles,
 
 
 def load_suite(params: Params, roles: TableRoles, columns: list[str]) -> tuple[dict, Path]:
-    """The suite for this table and its path, checked to fit the table."""
+    """The suite for this table and its path, checked to fit the table, without the
+    expectations on columns that ``data.columns.drop`` leaves out (saying which)."""
     name = suite_name(params)
-    suite = read_suite(paths.GX_DIR, name)
     path = suite_path(paths.GX_DIR, name)
+    suite = read_suite(paths.GX_DIR, name)
     check_suite_fits(suite, path=path, source=params.data.source, target=roles.target,
                      columns=columns)
-    return suite, path
+    kept, skipped = without_columns(suite, params.data.columns.drop)
+    if skipped:
+        typer.echo(f"{path}: {len(suite['expectations']) - len(kept['expectations'])} "
+                   f"expectations skipped on {', '.join(map(repr, skipped))}, left out by "
+                   f"data.columns.drop (delete them from the suite to silence this)")
+    return kept, path
 
 
 @dataclass
@@ -130,7 +137,8 @@ def _judge(params: Params, roles: TableRoles, frames: dict[str, Any], *, columns
         published = paths.FAILED_DATA_DOCS if problems else paths.DATA_DOCS
         with atomic_path(published) as docs:
             shutil.copytree(scratch, docs)
-    _stop(problems, published, suite=suite, roles=roles, suite_file=suite_file)
+    _stop(problems, published, suite=suite, roles=roles, suite_file=suite_file,
+          left_out=params.data.columns.drop)
     shutil.rmtree(paths.FAILED_DATA_DOCS, ignore_errors=True)
     return judged
 
@@ -248,5 +256,6 @@ def check_batch(path: Path, params_path: str = "params.yaml", *,
     if repeated:
         problems.append(f"{outcome.batch}: {repeated} rows repeat rows of an earlier chunk")
     typer.echo(f"Data Docs: {paths.BATCH_DOCS / 'index.html'}")
-    _stop(problems, paths.BATCH_DOCS, suite=suite, roles=roles, suite_file=suite_file)
+    _stop(problems, paths.BATCH_DOCS, suite=suite, roles=roles, suite_file=suite_file,
+          left_out=params.data.columns.drop)
     typer.echo(f"{path}: passed; {len(quarantined)} of {n_rows} rows would be quarantined.")

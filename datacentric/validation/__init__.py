@@ -20,9 +20,10 @@ from datacentric.validation.starter import (
     role_changes,
     starter_expectations,
     suite_meta,
+    without_columns,
 )
 
 __all__ = ["QUARANTINE_TYPES", "ROW_ID_PATTERN", "ExpectationOutcome", "ValidationOutcome",
            "Validator", "check_suite_fits", "drafted_for", "for_spark", "key_pattern", "read_suite",
            "role_changes", "starter_expectations", "strip_remote_assets", "suite_meta",
-           "suite_path", "write_suite"]
+           "suite_path", "without_columns", "write_suite"]

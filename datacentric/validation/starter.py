@@ -179,14 +179,32 @@ def check_suite_fits(suite: dict, *, path: Path, source: str, target: str,
                 f"{len(set(expected) - {ROW_ID, LABEL})} are in {source}); {fix}.")
 
 
-def role_changes(suite: dict, roles: TableRoles) -> list[str]:
+def without_columns(suite: dict, columns: list[str]) -> tuple[dict, list[str]]:
+    """``suite`` without the expectations on any of ``columns`` (through ``column``,
+    ``column_A``, ``column_B`` or ``column_list``), and which of ``columns`` lost expectations.
+    Table-level expectations stay as they are."""
+    left_out = set(columns)
+
+    def touched(expectation: dict) -> set[str]:
+        kwargs = expectation.get("kwargs", {})
+        named = {kwargs.get(k) for k in ("column", "column_A", "column_B")}
+        return (named | set(kwargs.get("column_list") or [])) & left_out
+
+    hit = [touched(e) for e in suite.get("expectations", [])]
+    kept = [e for e, names in zip(suite.get("expectations", []), hit, strict=True)
+            if not names]
+    return {**suite, "expectations": kept}, sorted(set().union(*hit))
+
+
+def role_changes(suite: dict, roles: TableRoles, *, left_out: list[str] = ()) -> list[str]:
     """Columns whose role differs from when the suite was drafted, as ``'x' was numeric, is
-    now text`` phrases (empty for a hand-written suite)."""
+    now text`` phrases (empty for a hand-written suite); columns in ``left_out`` (dropped on
+    purpose) are not changes."""
     table = drafted_for(suite) or {}
     before = table.get("roles", {})
     now = {name: spec.role for name, spec in roles.columns.items()}
     changes = [f"'{n}' was {before[n]}, is now {now[n]}" for n in now
                if n in before and before[n] != now[n]]
     changes += [f"'{n}' is new" for n in now if before and n not in before]
-    changes += [f"'{n}' is gone" for n in before if n not in now]
+    changes += [f"'{n}' is gone" for n in before if n not in now and n not in left_out]
     return changes
