@@ -28,6 +28,7 @@ def _context(sheet: pd.DataFrame) -> dict:
         "dataset": {"source": HOSTILE, "target": "y", "rows": 1, "train_rows": 1,
                     "test_rows": 0, "classes": 2, "flipped": 0, "hashes": [(HOSTILE, "abc")],
                     "raw_md5": "abc", "git_revision": "deadbee", "params": HOSTILE,
+                    "dropped": [HOSTILE],
                     "key": HOSTILE, "columns": [{"column": HOSTILE, "role": "text",
                                                  "type": "object", "distinct": 1,
                                                  "missing": 0.0}]},
@@ -62,6 +63,18 @@ def test_hostile_cells_are_escaped_and_formulas_neutralised():
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
     assert "&#39;=HYPERLINK(&#34;http://evil&#34;)" in html
     assert "<svg></svg>" in html  # figures are trusted, server-side renderings
+
+
+def test_the_dataset_section_names_the_columns_left_out():
+    context = _context(pd.DataFrame({"row_id": ["r1"], "decision": [""]}))
+    context["dataset"]["dropped"] = ["share", "expenditure"]
+    html = " ".join(render(context).split())
+    assert ("<code>data.columns.drop</code> (kept in the prepared rows as text, never features, "
+            "their expectations in the suite skipped): <code>share</code>, "
+            "<code>expenditure</code>.") in html
+    assert "1 row quarantined." in html
+    context["dataset"]["dropped"] = []
+    assert "Left out by" not in render(context)
 
 
 def test_drift_names_each_column_and_the_planted_label_noise():

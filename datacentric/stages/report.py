@@ -53,6 +53,7 @@ def _dataset(params, ingest: dict) -> dict:
             "classes": ingest["classes"], "flipped": ingest["flipped_labels"],
             "hashes": hashes, "raw_md5": raw, "git_revision": _git_revision(),
             "key": ingest["key"], "columns": ingest["columns"],
+            "dropped": params.data.columns.drop,
             "params": yaml.safe_dump(params.model_dump(by_alias=True), sort_keys=False)}
 
 

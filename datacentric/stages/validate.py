@@ -70,7 +70,7 @@ def _problems(outcome: ValidationOutcome, quarantined: int, n_rows: int, params:
 def _print_report(outcome: ValidationOutcome, quarantined: int) -> None:
     failed = [o for o in outcome.outcomes if not o.success]
     typer.echo(f"[{outcome.batch}] {len(outcome.outcomes)} expectations, {len(failed)} failed, "
-               f"{quarantined} rows quarantined")
+               f"{quarantined} row{'s' if quarantined != 1 else ''} quarantined")
     for o in failed[:SHOWN_FAILURES]:
         action = "quarantined" if o.quarantines else o.severity
         typer.echo(f"  {action:11} {o.reason}: {o.unexpected_count} unexpected")
