@@ -149,6 +149,11 @@ def test_a_leak_dropped_as_the_audit_says_runs_on_with_the_same_suite(own_projec
     assert validated["train"]["failed_critical"] == validated["test"]["failed_critical"] == 0
     roles = json.loads((project / "data/prepared/columns.json").read_text())
     assert "collections" not in roles["columns"]
+    delivery = frame.drop(columns=["collections"]).head(200)
+    delivery.to_csv(project / "delivery.csv", index=False)
+    checked = run(["datacentric", "validate", "--batch", "delivery.csv"], project)
+    assert "passed" in checked.stdout
+    (project / "delivery.csv").unlink()
     run(["git", "checkout", "--", "."], project)
     run(["git", "clean", "-fdq", "gx"], project)
     run(["git", "reset", "-q", "--hard", "HEAD~1"], project)

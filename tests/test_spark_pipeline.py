@@ -46,6 +46,13 @@ def test_dvc_repro_runs_the_spark_stages_and_then_has_nothing_to_do(tmp_path):
     assert "Running stage" not in output
     assert run(["git", "status", "--porcelain"], project).stdout == ""
 
+    # a column dropped after the suite was drafted: its expectations are skipped on Spark too
+    set_params(project, {"data": {"columns": {"drop": ["income"]}}})
+    output = run(["dvc", "repro", "validate"], project).stdout
+    assert "expectations skipped on 'income', left out by data.columns.drop" in output
+    validated = json.loads((project / "metrics/validate.json").read_text())
+    assert validated["train"]["failed_critical"] == validated["test"]["failed_critical"] == 0
+
 
 def test_python_dash_c_still_runs_with_pyspark_installed():
     """pyspark, imported by Great Expectations, exits a `python -c` process early unless its

@@ -276,7 +276,7 @@ def test_training_rows_pass_a_suite_drafted_with_a_nearly_empty_column(tmp_path)
     assert problems == [] and quarantined.empty
 
 
-def test_a_suite_without_columns_keeps_table_checks_and_names_what_it_left_out():
+def test_a_suite_without_columns_trims_table_checks_and_names_what_it_left_out():
     suite = {"name": "t", "expectations": [
         {"type": "expect_table_columns_to_match_set", "kwargs": {"column_set": ["a", "b"]}},
         {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "a"}},
@@ -287,6 +287,7 @@ def test_a_suite_without_columns_keeps_table_checks_and_names_what_it_left_out()
     ]}
     kept, left_out = without_columns(suite, ["b", "d", "never_checked"])
     assert [e["kwargs"] for e in kept["expectations"]] == [
-        {"column_set": ["a", "b"]}, {"column": "a"}]
+        {"column_set": ["a"]}, {"column": "a"}]
     assert left_out == ["b", "d"] and kept["name"] == "t" and len(suite["expectations"]) == 5
+    assert suite["expectations"][0]["kwargs"] == {"column_set": ["a", "b"]}
     assert without_columns(suite, []) == (suite, [])

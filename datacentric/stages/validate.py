@@ -94,8 +94,9 @@ def _stop(problems: list[str], docs: Path, *, suite: dict, roles: TableRoles,
 
 
 def load_suite(params: Params, roles: TableRoles, columns: list[str]) -> tuple[dict, Path]:
-    """The suite for this table and its path, checked to fit the table, without the
-    expectations on columns that ``data.columns.drop`` leaves out (saying which)."""
+    """The suite for this table and its path, checked to fit the table, then made to judge it
+    without the columns ``data.columns.drop`` leaves out (saying how many expectations that
+    skips); batches are validated without those columns too."""
     name = suite_name(params)
     path = suite_path(paths.GX_DIR, name)
     suite = read_suite(paths.GX_DIR, name)
@@ -107,6 +108,13 @@ def load_suite(params: Params, roles: TableRoles, columns: list[str]) -> tuple[d
                    f"expectations skipped on {', '.join(map(repr, skipped))}, left out by "
                    f"data.columns.drop (delete them from the suite to silence this)")
     return kept, path
+
+
+def _without(frame: Any, columns: list[str]) -> Any:
+    """A pandas or Spark ``frame`` without those of ``columns`` it has."""
+    if isinstance(frame, pd.DataFrame):
+        return frame.drop(columns=columns, errors="ignore")
+    return frame.drop(*columns)
 
 
 @dataclass
@@ -125,12 +133,13 @@ def _judge(params: Params, roles: TableRoles, frames: dict[str, Any], *, columns
     """Each batch validated by the table's suite, its quarantine found by ``quarantine``; Data
     Docs published. Raises DatacentricError (outputs untouched) on a critical problem."""
     suite, suite_file = load_suite(params, roles, columns)
+    left_out = params.data.columns.drop
     judged, problems = {}, []
     paths.REPORTS.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".validate.", dir=paths.REPORTS) as scratch:
         validator = Validator(suite, docs_dir=Path(scratch), engine=engine)
         for batch, frame in frames.items():
-            outcome = validator.validate(frame, batch=batch)
+            outcome = validator.validate(_without(frame, left_out), batch=batch)
             judged[batch] = Judged(outcome, *quarantine(frame, outcome))
             problems += _problems(outcome, judged[batch].count, rows[batch], params)
         validator.build_docs()
@@ -243,7 +252,8 @@ def check_batch(path: Path, params_path: str = "params.yaml", *,
                 suite, suite_file = load_suite(params, roles, list(frame.columns))
                 validator = Validator(suite, docs_dir=docs)
             name = path.stem if chunk_rows is None else f"{path.stem}_rows_{n_rows + 1}"
-            parts.append(validator.validate(frame, batch=name))
+            parts.append(validator.validate(_without(frame, params.data.columns.drop),
+                                            batch=name))
             ids = set(frame[ROW_ID])
             repeated += len(ids & seen)
             seen |= ids

@@ -179,19 +179,34 @@ def check_suite_fits(suite: dict, *, path: Path, source: str, target: str,
                 f"{len(set(expected) - {ROW_ID, LABEL})} are in {source}); {fix}.")
 
 
+TABLE_COLUMN_LISTS = {"expect_table_columns_to_match_set": "column_set",
+                      "expect_table_columns_to_match_ordered_list": "column_list"}
+
+
 def without_columns(suite: dict, columns: list[str]) -> tuple[dict, list[str]]:
-    """``suite`` without the expectations on any of ``columns`` (through ``column``,
-    ``column_A``, ``column_B`` or ``column_list``), and which of ``columns`` lost expectations.
-    Table-level expectations stay as they are."""
+    """``suite`` for a table without ``columns``: the expectations on any of them (through
+    ``column``, ``column_A``, ``column_B`` or ``column_list``) removed, and the column lists of
+    the table-level expectations (:data:`TABLE_COLUMN_LISTS`) without them. Also returns which
+    of ``columns`` lost an expectation."""
     left_out = set(columns)
 
     def touched(expectation: dict) -> set[str]:
         kwargs = expectation.get("kwargs", {})
+        if expectation.get("type") in TABLE_COLUMN_LISTS:
+            return set()
         named = {kwargs.get(k) for k in ("column", "column_A", "column_B")}
         return (named | set(kwargs.get("column_list") or [])) & left_out
 
+    def trimmed(expectation: dict) -> dict:
+        listed = TABLE_COLUMN_LISTS.get(expectation.get("type"))
+        kwargs = expectation.get("kwargs", {})
+        if listed is None or not left_out & set(kwargs.get(listed) or []):
+            return expectation
+        kept = [name for name in kwargs[listed] if name not in left_out]
+        return {**expectation, "kwargs": {**kwargs, listed: kept}}
+
     hit = [touched(e) for e in suite.get("expectations", [])]
-    kept = [e for e, names in zip(suite.get("expectations", []), hit, strict=True)
+    kept = [trimmed(e) for e, names in zip(suite.get("expectations", []), hit, strict=True)
             if not names]
     return {**suite, "expectations": kept}, sorted(set().union(*hit))
 
