@@ -147,7 +147,7 @@ def _judge(params: Params, roles: TableRoles, frames: dict[str, Any], *, columns
         with atomic_path(published) as docs:
             shutil.copytree(scratch, docs)
     _stop(problems, published, suite=suite, roles=roles, suite_file=suite_file,
-          left_out=params.data.columns.drop)
+          left_out=left_out)
     shutil.rmtree(paths.FAILED_DATA_DOCS, ignore_errors=True)
     return judged
 

@@ -7,6 +7,7 @@ Expectations are plain dicts in Great Expectations' JSON form; nothing here impo
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from pathlib import Path
 
 import pandas as pd
@@ -211,7 +212,8 @@ def without_columns(suite: dict, columns: list[str]) -> tuple[dict, list[str]]:
     return {**suite, "expectations": kept}, sorted(set().union(*hit))
 
 
-def role_changes(suite: dict, roles: TableRoles, *, left_out: list[str] = ()) -> list[str]:
+def role_changes(suite: dict, roles: TableRoles, *, left_out: Collection[str] = ()
+                 ) -> list[str]:
     """Columns whose role differs from when the suite was drafted, as ``'x' was numeric, is
     now text`` phrases (empty for a hand-written suite); columns in ``left_out`` (dropped on
     purpose) are not changes."""
