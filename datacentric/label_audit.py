@@ -449,11 +449,12 @@ def label_error_rates(labels: np.ndarray, pred_probs: np.ndarray, classes: np.nd
     For each class k, the rows with the highest out-of-fold probability of k (those at or
     above its ``anchor_quantile``, at least ``min_anchor_rows``, at most the rows given k)
     stand in for rows that truly are k (anchor points); the share of them whose given label
-    is not k estimates how often a true k carries another label. Where classes overlap the models are unsure, so overlapping
-    rows are rarely anchors and the overlap is mostly not counted; the count needs no
-    calibrated probabilities, and out-of-fold probabilities never saw the row's own label.
-    The estimate assumes a row's chance of a wrong label depends on its class, not on how hard
-    the row is: errors concentrated on ambiguous rows are undercounted.
+    is not k estimates how often a true k carries another label. Where classes overlap the
+    models are unsure, so overlapping rows are rarely anchors and the overlap is mostly not
+    counted; the count needs no calibrated probabilities, and out-of-fold probabilities never
+    saw the row's own label. The estimate assumes a row's chance of a wrong label depends on
+    its class, not on how hard the row is: errors concentrated on ambiguous rows are
+    undercounted.
 
     Parameters
     ----------
