@@ -405,10 +405,14 @@ ANCHOR_QUANTILE = 0.97  # Patrini et al. (2017): the 97th percentile, robust whe
 MIN_ANCHOR_ROWS = 50  # per class, so that a small table's estimate is not a handful of rows
 
 
-def anchor_rows(n_rows: int, anchor_quantile: float, min_anchor_rows: int) -> int:
-    """Anchor rows per class: those at or above ``anchor_quantile``, at least
-    ``min_anchor_rows``, at most all rows."""
-    return min(n_rows, max(int(np.ceil((1 - anchor_quantile) * n_rows)), min_anchor_rows))
+def anchor_rows(codes: np.ndarray, n_classes: int, anchor_quantile: float,
+                min_anchor_rows: int) -> np.ndarray:
+    """Anchor rows of each class, shape (K,): those at or above ``anchor_quantile`` of all
+    rows, at least ``min_anchor_rows``, but never more than the rows given that class (at
+    least one): more anchors than a class has rows would be mostly rows of other classes."""
+    n_rows = len(codes)
+    wanted = min(n_rows, max(int(np.ceil((1 - anchor_quantile) * n_rows)), min_anchor_rows))
+    return np.clip(np.bincount(codes, minlength=n_classes), 1, wanted)
 
 
 def anchor_label_shares(codes: np.ndarray, pred_probs: np.ndarray, n_classes: int, *,
@@ -418,11 +422,11 @@ def anchor_label_shares(codes: np.ndarray, pred_probs: np.ndarray, n_classes: in
     anchor rows, the :func:`anchor_rows` with the highest out-of-fold probability of k. Rows
     the models are surest are k stand in for rows that truly are k, so row k estimates
     P(given label | true class k)."""
-    n_anchors = anchor_rows(len(codes), anchor_quantile, min_anchor_rows)
+    n_anchors = anchor_rows(codes, n_classes, anchor_quantile, min_anchor_rows)
     shares = np.empty((n_classes, n_classes))
-    for k in range(n_classes):
-        anchors = np.argpartition(-pred_probs[:, k], n_anchors - 1)[:n_anchors]
-        shares[k] = np.bincount(codes[anchors], minlength=n_classes) / n_anchors
+    for k, n in enumerate(n_anchors):
+        anchors = np.argpartition(-pred_probs[:, k], n - 1)[:n]
+        shares[k] = np.bincount(codes[anchors], minlength=n_classes) / n
     return shares
 
 
@@ -443,13 +447,14 @@ def label_error_rates(labels: np.ndarray, pred_probs: np.ndarray, classes: np.nd
     """Estimated share of wrong labels, discounting the classes' natural overlap.
 
     For each class k, the rows with the highest out-of-fold probability of k (those at or
-    above its ``anchor_quantile``, at least ``min_anchor_rows``) stand in for rows that truly
-    are k (anchor points); the share of them whose given label is not k estimates how often a
-    true k carries another label. Where classes overlap the models are unsure, so overlapping
-    rows are rarely anchors and the overlap is mostly not counted; the count needs no
-    calibrated probabilities, and out-of-fold probabilities never saw the row's own label.
-    The estimate assumes a row's chance of a wrong label depends on its class, not on how hard
-    the row is: errors concentrated on ambiguous rows are undercounted.
+    above its ``anchor_quantile``, at least ``min_anchor_rows``, at most the rows given k)
+    stand in for rows that truly are k (anchor points); the share of them whose given label
+    is not k estimates how often a true k carries another label. Where classes overlap the
+    models are unsure, so overlapping rows are rarely anchors and the overlap is mostly not
+    counted; the count needs no calibrated probabilities, and out-of-fold probabilities never
+    saw the row's own label. The estimate assumes a row's chance of a wrong label depends on
+    its class, not on how hard the row is: errors concentrated on ambiguous rows are
+    undercounted.
 
     Parameters
     ----------
@@ -467,9 +472,9 @@ def label_error_rates(labels: np.ndarray, pred_probs: np.ndarray, classes: np.nd
     shares = anchor_label_shares(codes, pred_probs, len(classes), anchor_quantile=anchor_quantile,
                                  min_anchor_rows=min_anchor_rows)
     wrong = 1.0 - np.diag(shares)
-    n_anchors = anchor_rows(len(codes), anchor_quantile, min_anchor_rows)
+    n_anchors = anchor_rows(codes, len(classes), anchor_quantile, min_anchor_rows)
     prior = np.bincount(codes, minlength=len(classes)) / len(codes)
     share = float(prior @ wrong)
-    half = 1.96 * float(np.sqrt(np.sum(prior**2 * wrong * (1 - wrong)) / n_anchors))
+    half = 1.96 * float(np.sqrt(np.sum(prior**2 * wrong * (1 - wrong) / n_anchors)))
     return LabelErrorEstimate(share=share, low=max(share - half, 0.0), high=min(share + half, 1.0),
                               by_class=pd.Series(wrong, index=classes, name="label_error_rate"))

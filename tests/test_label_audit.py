@@ -339,3 +339,15 @@ def test_neutralise_formulas_leaves_numbers_alone():
     out = neutralise_formulas(frame)
     assert out["n"].tolist() == [-1.5, 2.0]
     assert out["t"].tolist() == ["'@SUM(A1)", "'\tx"]
+
+
+def test_a_tiny_table_with_many_classes_is_not_estimated_mostly_wrong():
+    """90 rows, six classes of 15, every label right and the models sure of it: a class's
+    anchors cannot outnumber its rows, or most of them are other classes' rows."""
+    codes = np.repeat(np.arange(6), 15)
+    pred_probs = np.full((90, 6), 0.06)
+    pred_probs[np.arange(90), codes] = 0.7
+    classes = np.array(list("abcdef"))
+    estimate = label_error_rates(classes[codes], pred_probs, classes)
+    assert estimate.share == 0.0 and estimate.high == 0.0
+    assert (estimate.by_class == 0.0).all()
