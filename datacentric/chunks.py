@@ -17,11 +17,6 @@ from datacentric.dataset import conform
 from datacentric.roles import ColumnRole, TableRoles, apply_roles, label_type
 from datacentric.values import boolean_tokens, reads_as_booleans
 
-# pandas.read_csv's default missing-value strings, so that a CSV read by another engine
-# (Spark reads only empty fields as missing) gets the same missing cells.
-NA_STRINGS = frozenset({"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan",
-                        "1.#IND", "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a",
-                        "nan", "null"})
 _PARSED_ROLES = ("numeric", "date", "datetime")
 
 

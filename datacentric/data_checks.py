@@ -1,9 +1,10 @@
-"""Data issues beyond labels: Datalab's outliers, near-duplicates, class imbalance and non-IID
-ordering on featurized rows, plus leakage (single columns that give the label away, rows
-shared between train and test).
+"""Data issues beyond labels: Datalab's outliers, near-duplicates and class imbalance on
+featurized rows and its test of the row order (non-IID), plus leakage (single columns that give
+the label away, rows shared between train and test).
 
 Every per-row check follows one schema: ``is_<name>_issue`` (bool) and ``<name>_score``
-(0–1, lower is worse).
+(0–1, lower is worse). The row order is a property of the whole table, so it is a p-value,
+not a row's flag.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ from datacentric.neighbours import ApproximateNeighbors, neighbour_index
 from datacentric.roles import TableRoles
 from datacentric.values import as_float
 
-DATALAB_ISSUES = ("outlier", "near_duplicate", "class_imbalance", "non_iid")
+ROW_ISSUES = ("outlier", "near_duplicate", "class_imbalance")
+# Datalab's own default: below it, the rows' order in the file carries a pattern
+NON_IID_SIGNIFICANCE = 0.05
 
 
 DATALAB_NEIGHBOURS = 10  # Datalab's default k for outliers, near-duplicates and non-IID
@@ -35,8 +38,8 @@ SCALE_ROWS = 10_000  # training rows whose nearest-neighbour distances set the s
 
 def datalab_issues(features: np.ndarray, labels: np.ndarray, pred_probs: np.ndarray, *,
                    exact_rows: int = 20_000, random_state: int = 0
-                   ) -> tuple[pd.DataFrame, dict[str, int]]:
-    """Run cleanlab's Datalab for :data:`DATALAB_ISSUES`.
+                   ) -> tuple[pd.DataFrame, dict[str, float | None]]:
+    """Run cleanlab's Datalab for :data:`ROW_ISSUES` and its non-IID test of the row order.
 
     Up to ``exact_rows`` rows Datalab builds its exact neighbour graph itself; above, the
     graph comes from an approximate index with the metric Datalab would choose, exact
@@ -50,9 +53,14 @@ def datalab_issues(features: np.ndarray, labels: np.ndarray, pred_probs: np.ndar
 
     Returns
     -------
-    Per-row frame with ``is_<name>_issue`` and ``<name>_score`` for each issue type plus
-    ``near_duplicate_of`` (position of the first earlier row in the row's near-duplicate set,
-    or -1), and the count of flagged rows per issue type.
+    Per-row frame with ``is_<name>_issue`` and ``<name>_score`` for each of
+    :data:`ROW_ISSUES` plus ``near_duplicate_of`` (position of the first earlier row in the
+    row's near-duplicate set, or -1), and the count of flagged rows per issue type with
+    ``non_iid_p_value``: Datalab's permutation-test p-value that neighbours in feature space
+    lie no nearer each other in the given row order than by chance (below
+    :data:`NON_IID_SIGNIFICANCE`: sorted or drifting rows; None on too few rows). Datalab
+    marks one row for a non-IID table; that mark says nothing about the row, so it is left
+    out.
     """
     knn_graph = None
     if len(features) > exact_rows:
@@ -64,16 +72,19 @@ def datalab_issues(features: np.ndarray, labels: np.ndarray, pred_probs: np.ndar
     # given a graph, Datalab's neighbour checks read only the graph
     lab.find_issues(features=features if knn_graph is None else None, pred_probs=pred_probs,
                     knn_graph=knn_graph,
-                    issue_types={name: {} for name in DATALAB_ISSUES})
+                    issue_types={**{name: {} for name in ROW_ISSUES},
+                                 "non_iid": {"significance_threshold": NON_IID_SIGNIFICANCE}})
     issues = lab.get_issues()
-    columns = [c for name in DATALAB_ISSUES for c in (f"is_{name}_issue", f"{name}_score")
+    columns = [c for name in ROW_ISSUES for c in (f"is_{name}_issue", f"{name}_score")
                if c in issues]
     table = issues[columns].reset_index(drop=True)
     sets = lab.get_issues("near_duplicate")["near_duplicate_sets"]
     table["near_duplicate_of"] = [int(min(members)) if len(members) and min(members) < i else -1
                                   for i, members in enumerate(sets)]
-    counts = {name: int(table[f"is_{name}_issue"].sum()) for name in DATALAB_ISSUES
-              if f"is_{name}_issue" in table}
+    counts: dict[str, float | None] = {name: int(table[f"is_{name}_issue"].sum())
+                                for name in ROW_ISSUES if f"is_{name}_issue" in table}
+    p_value = lab.info.get("non_iid", {}).get("p-value")  # absent when the test could not run
+    counts["non_iid_p_value"] = None if p_value is None else float(p_value)
     return table, counts
 
 

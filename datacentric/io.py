@@ -22,6 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from datacentric import values
 from datacentric.errors import DatacentricError
 from datacentric.paths import WRITTEN_BY
 
@@ -127,9 +128,10 @@ def _sniff_encoding(head: bytes) -> str:
 
 def read_table(path: str | Path, *, delimiter: str | None = None,
                encoding: str | None = None) -> pd.DataFrame:
-    """Read a CSV or Parquet file a user hands in. A CSV's cells come back as text (or
-    missing), in the :func:`sniff_csv` dialect (``delimiter`` and ``encoding`` force it), so
-    that the column roles decide how to read numbers, booleans and dates.
+    """Read a CSV or Parquet file a user hands in. A CSV's cells come back as text, or
+    missing for the words of :data:`datacentric.values.MISSING_WORDS`, in the
+    :func:`sniff_csv` dialect (``delimiter`` and ``encoding`` force it), so that the column
+    roles decide how to read numbers, booleans and dates.
 
     Raises
     ------
@@ -154,7 +156,8 @@ def read_table(path: str | Path, *, delimiter: str | None = None,
 
 def _csv_options(dialect: CsvDialect) -> dict:
     return {"sep": dialect.delimiter, "encoding": dialect.encoding, "dtype": str,
-            "skipinitialspace": True}
+            "skipinitialspace": True, "keep_default_na": False,
+            "na_values": sorted(values.MISSING_WORDS)}
 
 
 def read_chunks(path: str | Path, *, chunk_rows: int, delimiter: str | None = None,

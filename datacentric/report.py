@@ -14,7 +14,6 @@ OTHER_ISSUES = {
     "outlier": "rows unlike the others in feature space; check for entry errors",
     "near_duplicate": "rows (almost) identical to another training row",
     "class_imbalance": "rows of a class much rarer than the others",
-    "non_iid": "the file's row order carries a pattern (sorted or drifting data)",
 }
 
 # bench/results/noise_estimate.json: the label-error estimate against the share flipped on
@@ -37,6 +36,21 @@ def table_rows(frame: pd.DataFrame, *, limit: int = 25, digits: int = 3
 def points(share: float) -> str:
     """A share as signed percentage points, e.g. ``+2.1``."""
     return f"{share * 100:+.1f}"
+
+
+def row_order_phrase(p_value: float | None, *, significance: float) -> str:
+    """What Datalab's non-IID test of the training rows' order (its ``p_value``, None when it
+    could not run) says, for the page."""
+    if p_value is None:
+        return "not tested (too few rows for Datalab's neighbour test)."
+    shown = "p < 0.001" if p_value < 0.001 else f"p = {p_value:.3f}"
+    if p_value >= significance:
+        return f"no pattern found (Datalab's non-IID test, {shown})."
+    return (f"the rows' order in the file carries a pattern (Datalab's non-IID test, {shown}): "
+            f"rows near each other in the file are more alike than chance, as in a sorted table "
+            f"or data that drift over time. The split is drawn at random, so this leaks "
+            f"nothing; but if the order is time, a random split hides drift: check whether "
+            f"recent rows differ before trusting the test scores for new data.")
 
 
 def render(context: dict) -> str:

@@ -279,7 +279,7 @@ def type_column(column: pd.Series, spec: ColumnRole) -> pd.Series:
 def _filled(column: pd.Series) -> pd.Series:
     if pd.api.types.is_numeric_dtype(column) or pd.api.types.is_datetime64_any_dtype(column):
         return column.notna()  # only text can be blank (and writing numbers as text is slow)
-    return column.notna() & (column.astype(str).str.strip() != "")
+    return column.notna() & ~values.blank(column.astype(str).str.strip())
 
 
 def apply_roles(frame: pd.DataFrame, roles: TableRoles, *, columns: Iterable[str] | None = None

@@ -14,6 +14,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+# pandas.read_csv's missing-value words except "None", which names a category in many tables
+# (no air bags, no garage); where a number, date or yes/no is expected it is still no value.
+NONE_WORD = "None"
+MISSING_WORDS = frozenset({"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan",
+                           "1.#IND", "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "n/a", "nan",
+                           "null"})
 TRUE_WORDS = frozenset({"true", "t", "yes", "y"})
 FALSE_WORDS = frozenset({"false", "f", "no", "n"})
 _SIGNS = re.compile(r"^[\s$€£¥₩₹%]+|[\s$€£¥₩₹%]+$")  # currency and percent around a number
@@ -36,9 +42,15 @@ class NumberFormat:
     thousands: str | None = None
 
 
+def blank(text: pd.Series) -> pd.Series:
+    """Whether each value of a stripped text column is no value where a number, date or
+    yes/no is expected: missing, empty or :data:`NONE_WORD`."""
+    return text.isna() | (text == "") | (text == NONE_WORD)
+
+
 def _present_text(column: pd.Series) -> pd.Series:
     text = column.dropna().astype(str).str.strip()
-    return text[text != ""]
+    return text[~blank(text)]
 
 
 def number_format(column: pd.Series, *, decimal: str | None = None,
@@ -99,20 +111,21 @@ def parse_booleans(column: pd.Series) -> pd.Series | None:
         if not present.isin([0, 1]).all():
             return None
         return column.map(lambda v: None if pd.isna(v) else bool(v)).astype("boolean")
-    text = column.astype("string").str.strip().str.lower()
-    if not reads_as_booleans(_tokens(text)):
+    text = _lowered(column)
+    if not reads_as_booleans(set(text.dropna().unique())):
         return None
-    return text.map(lambda v: None if pd.isna(v) or v == "" else v in TRUE_WORDS | {"1"}
-                    ).astype("boolean")
+    return text.map(lambda v: None if pd.isna(v) else v in TRUE_WORDS | {"1"}).astype("boolean")
 
 
 def boolean_tokens(column: pd.Series) -> set[str]:
-    """The distinct present values of a text column, stripped and lower-cased."""
-    return _tokens(column.astype("string").str.strip().str.lower())
+    """The distinct present values of a text column, stripped and lower-cased (blank values,
+    :func:`blank`, left out)."""
+    return set(_lowered(column).dropna().unique())
 
 
-def _tokens(text: pd.Series) -> set[str]:
-    return set(text.dropna().unique()) - {""}
+def _lowered(column: pd.Series) -> pd.Series:
+    text = column.astype("string").str.strip()
+    return text.mask(blank(text)).str.lower()
 
 
 def reads_as_booleans(tokens: set[str]) -> bool:
@@ -147,7 +160,7 @@ def parse_dates(column: pd.Series, fmt: str | None) -> pd.Series:
             column = column.dt.tz_convert("UTC").dt.tz_localize(None)
         return column.astype("datetime64[ns]")
     text = column.astype("string").str.strip()
-    text = text.where(text != "", None)
+    text = text.mask(blank(text))
     return _to_dates(text.astype(object), fmt or "ISO8601").astype("datetime64[ns]")
 
 

@@ -16,7 +16,7 @@ def messy_table(rows: int = ROWS, *, random_state: int = 0) -> pd.DataFrame:
     """A table as users export it: missing-value words, a numeric column with one value that
     does not read (late in the file), booleans as words, a code column that is 0/1 early and
     y/n late, dates, free text with commas, quotes and line breaks, exact duplicate rows,
-    unlabelled rows and a rare class."""
+    unlabelled rows, a rare class and "None" as a category and as no number."""
     rng = np.random.default_rng(random_state)
     income = rng.lognormal(10, 1, rows).round(2).astype(str).astype(object)
     income[rng.random(rows) < 0.05] = "NA"
@@ -38,5 +38,8 @@ def messy_table(rows: int = ROWS, *, random_state: int = 0) -> pd.DataFrame:
     })
     frame["joined"] = frame["joined"].dt.strftime("%d/%m/%Y")
     frame.loc[rng.random(rows) < 0.01, "status"] = ""
+    late = np.random.default_rng(random_state + 1)  # the columns above stay as they were
+    frame["airbags"] = late.choice(["None", "Driver only", "Driver & Passenger", "NA"], rows)
+    frame.loc[late.random(rows) < 0.02, "income"] = "None"  # no value, in a numeric column
     frame.iloc[100:140] = frame.iloc[60:100].to_numpy()  # exact duplicates
     return frame

@@ -3,6 +3,7 @@ import pytest
 
 from datacentric.errors import DatacentricError
 from datacentric.io import atomic_path, read_table, sniff_csv, write_json
+from datacentric.roles import apply_roles, infer_roles
 
 
 @pytest.mark.parametrize(
@@ -85,3 +86,25 @@ def test_a_forced_delimiter_wins(tmp_path):
     path = tmp_path / "t.csv"
     path.write_text("a;b\n1;2\n")
     assert list(read_table(path, delimiter=",").columns) == ["a;b"]
+
+
+def test_none_names_a_category_but_is_no_number_date_or_yes_no(tmp_path):
+    """pandas reads "None" as missing; in a category column it is a value ("no air bags"),
+    where numbers, dates or yes/no are expected it is no value and the column keeps its role."""
+    path = tmp_path / "cars.csv"
+    rows = [f"{bags},{price},{made},{manual},{y}" for bags, price, made, manual, y in zip(
+        ["None", "Driver only", "Driver & Passenger"] * 10,
+        ["None", "15.9", "NA", "33.9", "37.7", ""] * 5,
+        ["2019-01-02", "None", "2020-03-04"] * 10,
+        ["Yes", "No", "None"] * 10, ["small", "large"] * 15, strict=True)]
+    path.write_text("airbags,price,made,manual,type\n" + "\n".join(rows) + "\n")
+    raw = read_table(path)
+    assert raw["airbags"].value_counts()["None"] == 10
+    assert raw["price"].isna().sum() == 10  # "NA" and the empty field
+    roles = infer_roles(raw, target="type")
+    assert {name: roles.columns[name].role for name in ("airbags", "price", "made", "manual")} \
+        == {"airbags": "categorical", "price": "numeric", "made": "date", "manual": "boolean"}
+    typed = apply_roles(raw, roles)
+    assert typed["airbags"].isna().sum() == 0
+    assert typed["price"].isna().sum() == 15 and typed["price"].dtype == "float64"
+    assert typed["made"].isna().sum() == 10 and typed["manual"].isna().sum() == 10

@@ -10,6 +10,7 @@ from sklearn.metrics import balanced_accuracy_score
 
 from datacentric.columns import LABEL, ROW_ID
 from datacentric.data_checks import (
+    NON_IID_SIGNIFICANCE,
     datalab_issues,
     leaking_columns,
     shared_rows,
@@ -238,8 +239,20 @@ def test_duplicates_and_outliers_are_found(blobs, runs, exact_rows):
     assert table.loc[20, "is_outlier_issue"]
     assert table["outlier_score"].idxmin() == 20
     assert counts["near_duplicate"] >= 2 and counts["outlier"] >= 1
-    for name in ("outlier", "near_duplicate", "non_iid"):
+    for name in ("outlier", "near_duplicate"):
         assert table[f"{name}_score"].between(0, 1).all()
+
+
+def test_the_row_order_is_judged_for_the_table_not_pinned_on_a_row(blobs, runs):
+    """The blobs are in class order: Datalab finds the pattern, and once shuffled, none."""
+    features = blobs[["x1", "x2"]].to_numpy()
+    labels, pred_probs = blobs[LABEL].to_numpy(), np.mean(runs, axis=0)
+    table, counts = datalab_issues(features, labels, pred_probs)
+    assert counts["non_iid_p_value"] < NON_IID_SIGNIFICANCE
+    assert not [c for c in table.columns if "non_iid" in c]
+    shuffled = np.random.default_rng(0).permutation(len(labels))
+    _, counts = datalab_issues(features[shuffled], labels[shuffled], pred_probs[shuffled])
+    assert counts["non_iid_p_value"] >= NON_IID_SIGNIFICANCE
 
 
 def test_leaking_column_is_flagged(blobs):

@@ -13,6 +13,7 @@ from datacentric.report import (
     drift_phrases,
     render,
     review_preview,
+    row_order_phrase,
     table_rows,
 )
 
@@ -40,7 +41,8 @@ def _context(sheet: pd.DataFrame) -> dict:
                   "label_error_share": "1%", "label_error_interval": "0% to 2%",
                   "label_error_benchmark": HOSTILE,
                   "test_label_issues": 0, "vs_truth": None, "top_columns": columns,
-                  "top_rows": rows, "other": [], "leaking": [HOSTILE], "top_leak": HOSTILE,
+                  "top_rows": rows, "other": [], "row_order": HOSTILE, "leaking": [HOSTILE],
+                  "top_leak": HOSTILE,
                   "model_balanced_accuracy": "0.8", "shared": 0, "sampled": True,
                   "checked_rows": 1, "audited_rows": 2,
                   "by_class": [(HOSTILE, "1%", "1%")]},
@@ -85,6 +87,14 @@ def test_drift_names_each_column_and_the_planted_label_noise():
     assert phrases[0] == "income (ks 0.31)"
     assert phrases[1].startswith("the label status (tvd 0.12): 120 training labels were flipped")
     assert drift_phrases(drift, target="status", flipped=0)[1] == "the label status (tvd 0.12)"
+
+
+def test_the_row_order_is_one_sentence_about_the_table():
+    assert row_order_phrase(0.0, significance=0.05).startswith(
+        "the rows' order in the file carries a pattern (Datalab's non-IID test, p < 0.001)")
+    assert row_order_phrase(0.42, significance=0.05) == (
+        "no pattern found (Datalab's non-IID test, p = 0.420).")
+    assert row_order_phrase(None, significance=0.05).startswith("not tested")
 
 
 def test_the_curve_note_speaks_only_when_curve_and_verdict_disagree():

@@ -16,7 +16,7 @@ import yaml
 from helpers import set_params
 from spark_tables import SPARK, messy_table
 
-from datacentric import chunks, paths
+from datacentric import chunks, paths, values
 from datacentric.errors import DatacentricError
 from datacentric.features import FeatureOptions
 from datacentric.params import SparkParams
@@ -203,10 +203,10 @@ def test_ids_and_split_match_pandas_where_rows_repeat(broadcast_rows, monkeypatc
     assert test_ids == set(test["row_id"]) and train_ids == set(train["row_id"])
 
 
-def test_missing_strings_match_pandas_read_csv():
+def test_missing_words_are_those_of_pandas_read_csv_but_none():
     from pandas._libs.parsers import STR_NA_VALUES
 
-    assert frozenset(STR_NA_VALUES) == chunks.NA_STRINGS
+    assert frozenset(STR_NA_VALUES) - {"None"} == values.MISSING_WORDS
 
 
 @pytest.mark.parametrize("model", ["symmetric", "class_conditional"])

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from datacentric import chunks, dataset
+from datacentric import chunks, dataset, values
 from datacentric.columns import IS_FLIPPED, LABEL, ROW_ID, TRUE_LABEL
 from datacentric.errors import DatacentricError
 from datacentric.io import csv_header, readable_suffix, refuse_duplicated_names, sniff_csv
@@ -44,7 +44,7 @@ def read_raw(session: SparkSession, path: Path, *, delimiter: str | None = None,
     """The file as Spark reads it (by its absolute path: the JVM keeps the working folder it
     started in), with :data:`POSITION`: a CSV's cells as text (in the
     :func:`datacentric.io.sniff_csv` dialect; quoted fields may span lines), missing where
-    ``pandas.read_csv`` reads them as missing (:data:`datacentric.chunks.NA_STRINGS`); a
+    ``pandas.read_csv`` reads them as missing (:data:`datacentric.values.MISSING_WORDS`); a
     Parquet file's columns as stored.
 
     Raises
@@ -74,7 +74,7 @@ def read_raw(session: SparkSession, path: Path, *, delimiter: str | None = None,
             f"Expectations on Spark) reads as a nested field; rename the column or use "
             f"compute.engine: pandas.")
     if suffix != ".parquet":  # the cells pandas.read_csv reads as missing
-        words = sorted(chunks.NA_STRINGS)
+        words = sorted(values.MISSING_WORDS)
         raw = raw.select(*[F.when(F.col(f"`{name}`").isin(words), None)
                            .otherwise(F.col(f"`{name}`")).alias(name) for name in raw.columns])
     return raw.withColumn(POSITION, F.monotonically_increasing_id())
