@@ -72,7 +72,7 @@ def copy_tracked(where: Path, names: list[str]) -> None:
 
 def commit_all(project: Path, message: str) -> None:
     run(["git", "add", "-A"], project)
-    run(["git", "commit", "-qm", message], project)
+    run(["git", "commit", "-q", "--allow-empty", "-m", message], project)
 
 
 def look_at_report(report: Path, shot_name: str, tmp_path: Path) -> dict[str, str]:

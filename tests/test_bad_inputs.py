@@ -34,7 +34,7 @@ def base(tmp_path_factory) -> Path:
     make_mixed_frame(150).to_csv(where / SOURCE, index=False)
     set_params(where, {"data": {"source": SOURCE, "target": "target"},
                        "validate": {"suite": "battery", "max_quarantine_fraction": 0.5},
-                       "audit": {"models": ["logreg", "hgb"]},
+                       "audit": {"models": ["logreg", "hgb"], "passes": 1},
                        "train": {"model": "logreg"}})
     for command in (["ingest"], ["suite", "draft"], ["validate"], ["audit"], ["featurize"],
                     ["train"]):

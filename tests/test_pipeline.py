@@ -1,4 +1,5 @@
-"""End to end: the real `dvc repro` in a temporary git repository on a small sample."""
+"""End to end: the real `dvc repro` in a temporary git repository on a small sample whose
+fourth class has nine rows (seven for training), as users' rare classes do."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import signal
 import subprocess
 import time
 
-import dvc.api
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import make_mixed_frame, prepared
@@ -23,19 +24,30 @@ pytestmark = pytest.mark.slow
 def project(tmp_path_factory):
     project = make_project(tmp_path_factory.mktemp("project"))
     (project / "data" / "raw").mkdir(parents=True, exist_ok=True)
-    make_mixed_frame(400).to_csv(project / "data" / "raw" / "sample.csv", index=False)
+    rare = make_mixed_frame(random_state=1).head(9).assign(
+        target="rare", income=np.random.default_rng(0).normal(900, 10, 9), city="east")
+    pd.concat([make_mixed_frame(400), rare], ignore_index=True).to_csv(
+        project / "data" / "raw" / "sample.csv", index=False)
     run(["dvc", "add", "-q", "data/raw/sample.csv"], project)
     set_params(project, {"data": {"source": "data/raw/sample.csv", "target": "target"},
                          "validate": {"suite": "sample"},
                          "audit": {"models": ["hgb", "logreg"], "folds": 3},
                          "compare": {"data_arms": ["raw", "prune", "reviewed+prune"],
-                                     "model_arms": ["logreg", "hgb"], "seeds": [0, 1],
-                                     "curve_sizes": [0, 20, 40], "bootstrap": 200},
+                                     "model_arms": ["logreg", "tuned"], "seeds": [0, 1],
+                                     "curve_sizes": [0, 20, 40], "bootstrap": 200,
+                                     "tune_trials": 3},
                          "train": {"model": "mlp", "torch": {"max_epochs": 5}}})
     commit_all(project, "sample project")
     run(["dvc", "repro"], project)  # drafts gx/expectations/sample.json on the way
     commit_all(project, "first run with its drafted suite")
     return project
+
+
+def _restore_last_commit(project) -> None:
+    """Back to the last commit's params, lock and outputs (from the DVC cache), rerunning
+    nothing."""
+    run(["git", "checkout", "--", "."], project)
+    run(["dvc", "checkout", "-q"], project)
 
 
 def _metrics(project) -> dict:
@@ -44,7 +56,9 @@ def _metrics(project) -> dict:
 
 def test_repro_writes_metrics_and_plots(project):
     metrics = _metrics(project)
-    assert metrics["ingest.json"]["rows"] == 400
+    assert metrics["ingest.json"]["rows"] == 409
+    train = pd.read_parquet(project / "data/validated/train.parquet")
+    assert (train["label"] == "rare").sum() == 7
     assert 0.4 < metrics["evaluate.json"]["accuracy"] <= 1.0
     assert (project / "reports/train/plots/metrics/val_loss.tsv").exists()
     assert (project / "reports/evaluate/confusion.json").exists()
@@ -118,7 +132,8 @@ def test_comparison_is_a_dvc_metric_with_a_verdict(project):
     assert "data_gain" in shown.splitlines()[0] and "model_gain" in shown.splitlines()[0]
     cells = sorted(p.relative_to(project / "results/cells").as_posix()
                    for p in (project / "results/cells").glob("*/seed_*"))
-    assert len(cells) == 3 * 2 * 2 and "prune__hgb/seed_1" in cells
+    assert len(cells) == 3 * 2 * 2 and "prune__tuned/seed_1" in cells
+    assert len(curve) == 3 * 2
 
 
 def test_report_opens_in_chromium_with_every_section(project, tmp_path):
@@ -140,49 +155,40 @@ def test_params_change_reruns_only_what_depends_on_it(project):
     assert "Running stage 'featurize'" in output
     assert "Running stage 'ingest'" not in output and "Running stage 'audit'" not in output
     assert "Running stage 'cell@" not in output
-    set_params(project, {"train": {"model": "mlp"}})
-    run(["dvc", "repro"], project)
+    _restore_last_commit(project)
 
 
-def test_same_seed_gives_identical_metrics(project):
-    before = _metrics(project)
+def test_same_seed_gives_identical_metrics_and_verdict(project):
+    before = _metrics(project), (project / "results/comparison.json").read_text()
     run(["dvc", "repro", "-f"], project)
-    assert _metrics(project) == before
+    assert (_metrics(project), (project / "results/comparison.json").read_text()) == before
 
 
-@pytest.fixture
-def slow_training(project):
-    """Training of 300 epochs, long enough to be killed part-way; restored afterwards."""
-    set_params(project, {"train": {"torch": {"hidden_size": 512, "max_epochs": 300,
-                                             "patience": 300}}})
+def test_interrupted_training_recovers_with_the_same_metrics(project):
+    # training long enough to be stopped part-way, by Ctrl-C and by SIGKILL
+    set_params(project, {"train": {"torch": {"hidden_size": 512, "max_epochs": 100,
+                                             "patience": 100}}})
     run(["dvc", "repro", "evaluate"], project)
-    yield
-    set_params(project, {"train": {"torch": {"hidden_size": 128, "max_epochs": 5,
-                                             "patience": 10}}})
-    run(["dvc", "repro", "evaluate"], project)
-
-
-@pytest.mark.parametrize("signal_number", [signal.SIGINT, signal.SIGKILL])
-def test_interrupted_training_recovers_with_the_same_metrics(project, slow_training,
-                                                             signal_number):
     before = _metrics(project)
-    process = subprocess.Popen(["dvc", "repro", "-f", "train"], cwd=project, text=True,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               start_new_session=True)
-    for line in process.stdout:
-        if line.startswith("epoch 3/"):  # inside the epochs, well before the last
-            break
-    os.killpg(process.pid, signal_number)
-    process.wait(timeout=60)
-    assert process.returncode != 0
-    run(["dvc", "repro", "evaluate"], project)
-    assert _metrics(project) == before
-    assert not list((project / "models").glob(".classifier.*"))
+    for signal_number in (signal.SIGINT, signal.SIGKILL):
+        process = subprocess.Popen(["dvc", "repro", "-f", "train"], cwd=project, text=True,
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+        for line in process.stdout:
+            if line.startswith("epoch 3/"):  # inside the epochs, well before the last
+                break
+        os.killpg(process.pid, signal_number)
+        process.wait(timeout=60)
+        assert process.returncode != 0, signal_number
+        run(["dvc", "repro", "evaluate"], project)
+        assert _metrics(project) == before, signal_number
+        assert not list((project / "models").glob(".classifier.*")), signal_number
+    _restore_last_commit(project)
 
 
-# two experiments, one of each model family, so that `-j 2` runs them at the same time
-QUEUED = {"q-hgb": {"train.model": "hgb", "train.logreg.C": 1.0},
-          "q-resnet": {"train.model": "resnet", "train.logreg.C": 0.2}}
+# two experiments, one of each model family, so that `-j 2` runs them at the same time (each
+# reruns featurize, train and evaluate)
+QUEUED = {"q-hgb": {"train.model": "hgb"}, "q-resnet": {"train.model": "resnet"}}
 
 
 def _set_flags(settings: dict) -> list[str]:
@@ -190,15 +196,19 @@ def _set_flags(settings: dict) -> list[str]:
 
 
 def _experiment_metrics(project) -> dict[str, dict]:
-    rows = dvc.api.exp_show(repo=str(project))
-    return {row["Experiment"]: {k: v for k, v in row.items() if k.startswith("metrics/")}
-            for row in rows if row.get("Experiment") in QUEUED}
+    """Each experiment of :data:`QUEUED` that `dvc exp show` lists: its metrics, by file."""
+    shown = json.loads(run(["dvc", "exp", "show", "--json"], project).stdout)
+    return {rev["name"]: {path: found.get("data") for path, found in
+                          rev["data"]["metrics"].items()}
+            for commit in shown for experiment in commit.get("experiments") or []
+            for rev in experiment["revs"] if rev.get("name") in QUEUED}
 
 
 def test_queued_experiments_run_at_the_same_time_match_one_by_one(project):
     commit_all(project, "before the queue")
     for name, settings in QUEUED.items():
-        run(["dvc", "exp", "run", "--queue", "-n", name, *_set_flags(settings)], project)
+        run(["dvc", "exp", "run", "--queue", "-n", name, *_set_flags(settings), "evaluate"],
+            project)
     # the workers outlive this command: with captured output they would hold its pipes open
     # (and run() would wait for them) whenever a worker is slow to notice the queue is empty
     subprocess.run(["dvc", "queue", "start", "-j", "2"], cwd=project, check=True,
@@ -214,12 +224,11 @@ def test_queued_experiments_run_at_the_same_time_match_one_by_one(project):
     queued = _experiment_metrics(project)
     run(["dvc", "exp", "remove", "--all-commits"], project)
     for name, settings in QUEUED.items():
-        run(["dvc", "exp", "run", "-n", name, *_set_flags(settings)], project)
+        run(["dvc", "exp", "run", "-n", name, *_set_flags(settings), "evaluate"], project)
     one_by_one = _experiment_metrics(project)
     assert set(queued) == set(QUEUED) and queued == one_by_one
     assert len({json.dumps(m, sort_keys=True) for m in queued.values()}) == len(QUEUED)
-    run(["git", "checkout", "--", "params.yaml", "dvc.lock"], project)
-    run(["dvc", "checkout", "-q"], project)
+    _restore_last_commit(project)
 
 
 def test_diff_reports_exactly_the_planted_rows(project):
@@ -242,6 +251,8 @@ def test_diff_reports_exactly_the_planted_rows(project):
     assert set(table.loc[table["change"] == "relabelled", "row_id"]) == set(ids[[20, 21]])
     assert set(table.loc[table["change"] == "added", "row_id"]) == new_ids
     assert set(table["change"]) == {"added", "removed", "relabelled"}
+    run(["git", "reset", "-q", "--hard", "HEAD~1"], project)
+    run(["dvc", "checkout", "-q"], project)
 
 
 def test_train_runs_data_parallel_when_launch_asks_for_two_processes(project):
@@ -250,5 +261,5 @@ def test_train_runs_data_parallel_when_launch_asks_for_two_processes(project):
     assert "torch.distributed.run --nproc-per-node=2 --nnodes=1 --standalone" in result.stderr
     assert (project / "models/classifier/model.safetensors").is_file()
     assert json.loads((project / "metrics/train.json").read_text())["model"] == "mlp"
-    set_params(project, {"train": {"launch": {"processes_per_node": 1}}})
-    run(["dvc", "repro", "train"], project)
+    assert "Running stage 'featurize'" not in result.stdout
+    _restore_last_commit(project)

@@ -334,6 +334,26 @@ def test_validation_failures_read_the_same_on_both_engines(case, validated, tmp_
     assert found["spark"] == found["pandas"]
 
 
+def test_a_column_dropped_after_the_suite_was_drafted_is_skipped_alike(validated, tmp_path,
+                                                                       capsys):
+    """Its expectations are skipped with the same sentence; the rest of the suite still
+    judges the table, which passes on both engines."""
+    for engine, where in validated.items():
+        copy = tmp_path / engine
+        shutil.copytree(where, copy, ignore=shutil.ignore_patterns("prepared", "validated",
+                                                                   "reports"))
+        set_params(copy, {"data": {"columns": {"drop": ["income"]}}})
+        with inside(copy):
+            ingest.main()
+            validate.main()
+        said = capsys.readouterr().out
+        assert "expectations skipped on 'income', left out by data.columns.drop" in said, engine
+    pandas_out, spark_out = (json.loads((tmp_path / e / paths.METRICS / "validate.json")
+                                        .read_text()) for e in ("pandas", "spark"))
+    assert spark_out == pandas_out
+    assert pandas_out["train"]["failed_critical"] == pandas_out["test"]["failed_critical"] == 0
+
+
 def test_a_dotted_column_name_is_refused_on_spark(tmp_path, monkeypatch):
     (tmp_path / "data").mkdir()
     messy_table(300).rename(columns={"age": "age.years"}).to_csv(

@@ -29,7 +29,9 @@ def test_dvc_repro_runs_the_spark_stages_and_then_has_nothing_to_do(tmp_path):
     set_params(project, {"data": {"source": "data/raw/table.csv", "target": "status"},
                          "validate": {"suite": "table"},
                          "audit": {"passes": 1, "models": ["logreg"]},
-                         "compare": {"data_arms": ["raw", "prune"], "model_arms": ["xgb"],
+                         # logreg cells read Spark's Parquet with pandas; the xgb and torch
+                         # cells on Spark are tested stage by stage in test_spark_engine
+                         "compare": {"data_arms": ["raw", "prune"], "model_arms": ["logreg"],
                                      "seeds": [0]},
                          "compute": {"engine": "spark", "spark": SPARK}})
     commit_all(project, "a table on the Spark engine")
@@ -40,18 +42,11 @@ def test_dvc_repro_runs_the_spark_stages_and_then_has_nothing_to_do(tmp_path):
     assert len(issues) == sum(len(pd.read_parquet(project / p))
                               for p in (paths.VALIDATED_TRAIN, paths.VALIDATED_TEST))
     comparison = json.loads((project / paths.COMPARISON).read_text())
-    assert set(comparison["cells"]) == {"raw__xgb", "prune__xgb"}
+    assert set(comparison["cells"]) == {"raw__logreg", "prune__logreg"}
     commit_all(project, "ingested, validated, audited and compared")
     output = run(["dvc", "repro", "compare"], project).stdout
     assert "Running stage" not in output
     assert run(["git", "status", "--porcelain"], project).stdout == ""
-
-    # a column dropped after the suite was drafted: its expectations are skipped on Spark too
-    set_params(project, {"data": {"columns": {"drop": ["income"]}}})
-    output = run(["dvc", "repro", "validate"], project).stdout
-    assert "expectations skipped on 'income', left out by data.columns.drop" in output
-    validated = json.loads((project / "metrics/validate.json").read_text())
-    assert validated["train"]["failed_critical"] == validated["test"]["failed_critical"] == 0
 
 
 def test_python_dash_c_still_runs_with_pyspark_installed():
