@@ -96,7 +96,7 @@ def parse_numbers(column: pd.Series, fmt: NumberFormat) -> pd.Series:
     text = column.astype("string").str.strip()
     text = text.str.replace(_SIGNS, "", regex=True).str.replace(_SPACES, "", regex=True)
     values = _to_numbers(text.astype(object).where(text.notna(), None).astype(str), fmt)
-    return values.where(text.notna() & (text != ""), np.nan).astype("float64")
+    return values.where(~blank(text), np.nan).astype("float64")
 
 
 def parse_booleans(column: pd.Series) -> pd.Series | None:
