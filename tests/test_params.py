@@ -1,8 +1,6 @@
-import subprocess
-from pathlib import Path
-
 import pytest
 import yaml
+from helpers import ROOT, run
 
 from datacentric.errors import DatacentricError
 from datacentric.params import Params, load_params, parse_params
@@ -19,10 +17,8 @@ def test_repository_params_file_parses():
 def test_the_lock_file_holds_only_the_pipeline_s_stages():
     """DVC keeps the entry of a stage that left the pipeline (an arm dropped from the matrix,
     a stage renamed), and every `dvc repro` reads it again: the committed lock holds none."""
-    root = Path(__file__).resolve().parents[1]
-    stages = subprocess.run(["dvc", "stage", "list", "--name-only"], cwd=root,
-                            capture_output=True, text=True, check=True).stdout.split()
-    locked = yaml.safe_load((root / "dvc.lock").read_text())["stages"]
+    stages = run(["dvc", "stage", "list", "--name-only"], ROOT).stdout.split()
+    locked = yaml.safe_load((ROOT / "dvc.lock").read_text())["stages"]
     assert set(locked) <= set(stages), sorted(set(locked) - set(stages))
 
 
