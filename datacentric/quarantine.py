@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.stats import ks_2samp
+from scipy.stats import chi2_contingency, ks_2samp
 
 from datacentric.columns import LABEL, ROW_ID
 from datacentric.roles import TableRoles
 from datacentric.validation import ExpectationOutcome, ValidationOutcome
 from datacentric.values import as_float
+
+# a distance counts as drift only when a random split would rarely give one this large
+DRIFT_SIGNIFICANCE = 0.05
 
 SEVERITIES = ("critical", "warning", "info")
 
@@ -90,8 +93,9 @@ def drift(train: pd.DataFrame, test: pd.DataFrame, roles: TableRoles, *,
     Numeric and date columns: the two-sample Kolmogorov–Smirnov statistic. Categorical and
     boolean columns and the label: total variation distance between level shares (missing
     counted as a level). Ids, text and constants are skipped: every row has its own value.
-    Both statistics lie in [0, 1]. Columns ``column``, ``kind``, ``statistic``, ``drifted``
-    (> threshold).
+    Both statistics lie in [0, 1]. Columns ``column``, ``kind``, ``statistic``, ``drifted``:
+    above ``threshold`` and significant at :data:`DRIFT_SIGNIFICANCE` (the KS test; a
+    chi-squared test of the level counts), so that small samples do not drift by chance.
     """
     rows = []
     for name in [*roles.features(), LABEL]:
@@ -103,15 +107,16 @@ def drift(train: pd.DataFrame, test: pd.DataFrame, roles: TableRoles, *,
         a, b = train[name], test[name]
         if role in ("numeric", "date", "datetime"):
             a, b = (as_float(x).dropna() for x in (a, b))
-            stat = float(ks_2samp(a, b).statistic) if len(a) and len(b) else 0.0
+            ks = ks_2samp(a, b) if len(a) and len(b) else None
+            stat, p_value = (float(ks.statistic), float(ks.pvalue)) if ks else (0.0, 1.0)
             kind = "ks"
         else:
-            shares_a = a.astype(object).fillna("<missing>").value_counts(normalize=True)
-            shares_b = b.astype(object).fillna("<missing>").value_counts(normalize=True)
-            both = shares_a.index.union(shares_b.index)
-            stat = 0.5 * float(np.abs(shares_a.reindex(both, fill_value=0)
-                                      - shares_b.reindex(both, fill_value=0)).sum())
+            counts = pd.concat([x.astype(object).fillna("<missing>").value_counts()
+                                for x in (a, b)], axis=1).fillna(0).to_numpy().T
+            shares = counts / counts.sum(axis=1, keepdims=True)
+            stat = 0.5 * float(np.abs(shares[0] - shares[1]).sum())
+            p_value = float(chi2_contingency(counts).pvalue) if counts.shape[1] > 1 else 1.0
             kind = "tvd"
         rows.append({"column": name, "kind": kind, "statistic": round(stat, 6),
-                     "drifted": stat > threshold})
+                     "drifted": stat > threshold and p_value < DRIFT_SIGNIFICANCE})
     return pd.DataFrame(rows, columns=["column", "kind", "statistic", "drifted"])

@@ -172,6 +172,17 @@ def test_drift_flags_a_shifted_column(train, roles):
     assert table["statistic"].between(0, 1).all()
 
 
+def test_random_splits_of_a_small_table_rarely_drift(train, roles):
+    """150 against 50 rows drawn from one table differ by KS or TVD above 0.1 by chance alone
+    (more than half the columns, before the test of significance); flagged, at most a tenth."""
+    flagged = []
+    for seed in range(40):
+        order = np.random.default_rng(seed).permutation(len(train))[:200]
+        table = drift(train.iloc[order[:150]], train.iloc[order[150:]], roles, threshold=0.1)
+        flagged.extend(table["drifted"])
+    assert np.mean(flagged) <= 0.1
+
+
 def _customers(n: int, *, start: int = 0, first_day: str = "2024-01-01", seed: int = 0):
     """A raw customer table with a key, a date, free text, a wide and a narrow category."""
     rng = np.random.default_rng(seed)
