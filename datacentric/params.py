@@ -205,6 +205,7 @@ class CompareParams(_Section):
     metric: Literal["accuracy"] = "accuracy"
     tune_trials: int = Field(15, ge=1)
     tune_workers: int = Field(1, ge=1)
+    seed_workers: int | None = Field(None, ge=1)
     bootstrap: int = Field(2000, ge=100)
     alpha: float = Field(0.05, gt=0, lt=0.5)
     curve_sizes: list[Annotated[int, Field(ge=0)]] = Field([0, 100, 200, 400], min_length=2)

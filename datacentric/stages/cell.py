@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import sys
 import tempfile
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -26,10 +27,12 @@ from datacentric.evaluation import prediction_table, score
 from datacentric.features import FeatureOptions, categorical_mask, featurize_splits
 from datacentric.io import atomic_path, read_input, read_json_input, require_input
 from datacentric.models.boosting import XGBoostClassifier
+from datacentric.models.device import detect_device
 from datacentric.models.distributed import current_shard, leave_process_group, run_under_torchrun
 from datacentric.models.zoo import encoding_for, fit_model, make_model
 from datacentric.params import TORCH_MODELS, XGB_ARM, Params, load_params
 from datacentric.roles import TableRoles
+from datacentric.seeds import map_seeds, seed_workers
 from datacentric.selection import selection_rows
 from datacentric.tuning import tune_hgb, tune_torch
 
@@ -155,6 +158,21 @@ def _on_spark(data_arm: str, model_arm: str, roles: TableRoles, params: Params,
     return classes, len(fit_keys), len(selection_keys), runs
 
 
+def _run_seed(train: pd.DataFrame, test: pd.DataFrame, roles: TableRoles, model_arm: str,
+              params: Params, selection: pd.DataFrame, seed: int
+              ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    return run_cell(train, test, roles, model_arm, params, seed, also=selection)
+
+
+def cell_workers(model_arm: str, params: Params, n_seeds: int) -> int:
+    """Seeds at once on the CPU; one at a time on a GPU or under torchrun, where the ranks
+    must train the same seed together."""
+    if model_arm in (*TORCH_MODELS, "tuned_mlp") and (current_shard().world > 1 or detect_device(
+            params.train.torch.device, params.train.torch.precision).device != "cpu"):
+        return 1
+    return seed_workers(params.compare.seed_workers, n_seeds)
+
+
 def main(data_arm: str, model_arm: str, params_path: str = "params.yaml",
          seeds: list[int] | None = None) -> None:
     """Run the cell for ``seeds`` (default ``compare.seeds``, what the pipeline runs)."""
@@ -175,8 +193,9 @@ def main(data_arm: str, model_arm: str, params_path: str = "params.yaml",
         test = read_input(paths.VALIDATED_TEST)
         classes = cell_classes(train, test, selection)
         n_train, n_selection = len(train), len(selection)
-        runs = {seed: run_cell(train, test, roles, model_arm, params, seed, also=selection)
-                for seed in seeds}
+        run = partial(_run_seed, train, test, roles, model_arm, params, selection)
+        workers = cell_workers(model_arm, params, len(seeds))
+        runs = dict(zip(seeds, map_seeds(run, seeds, workers=workers), strict=True))
     leave_process_group()
     if not current_shard().is_main:  # under torchrun, rank 0 writes what every rank trained
         return

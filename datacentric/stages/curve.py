@@ -10,6 +10,8 @@ results/cleaning_curve.csv, reports/compare/cleaning_curve.png and metrics/curve
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
 
@@ -17,11 +19,31 @@ from datacentric import paths
 from datacentric.cleaning import first_removable, review_order
 from datacentric.columns import ROW_ID
 from datacentric.io import atomic_path, read_input, read_json_input, write_csv, write_json
-from datacentric.params import load_params
+from datacentric.params import Params, load_params
 from datacentric.plots import cleaning_curve, save_png
 from datacentric.roles import TableRoles
-from datacentric.stages.cell import run_cell, split_selection
+from datacentric.seeds import map_seeds
+from datacentric.stages.cell import cell_workers, run_cell, split_selection
 from datacentric.stats import bootstrap_effect
+
+
+def _seed_curve(train: pd.DataFrame, test: pd.DataFrame, issues: pd.DataFrame,
+                roles: TableRoles, model_arm: str, params: Params, sizes: list[int], seed: int
+                ) -> dict[tuple[str, int], np.ndarray]:
+    """Per (order, rows removed): which test rows ``seed``'s model gets right."""
+    correct = {}
+    orders = {"audit": review_order(issues), "random": review_order(issues, random_state=seed)}
+    for order, ranked in orders.items():
+        ranked = ranked[ranked.isin(train[ROW_ID])]  # selection rows are never trained on
+        for n in sizes:
+            if n == 0 and order == "random":
+                correct[(order, 0)] = correct[("audit", 0)]
+                continue
+            removed = first_removable(train, ranked, n, min_per_class=params.clean.min_per_class)
+            kept = train[~train[ROW_ID].isin(removed)].reset_index(drop=True)
+            table, _ = run_cell(kept, test, roles, model_arm, params, seed)
+            correct[(order, n)] = table["correct"].to_numpy(float)
+    return correct
 
 
 def main(params_path: str = "params.yaml") -> None:
@@ -34,20 +56,12 @@ def main(params_path: str = "params.yaml") -> None:
     test = read_input(paths.VALIDATED_TEST)
     issues = read_input(paths.LABEL_ISSUES)
     sizes = sorted(set(compare.curve_sizes) | {0})
+    run = partial(_seed_curve, train, test, issues, roles, model_arm, params, sizes)
     correct: dict[tuple[str, int], list[np.ndarray]] = {}
-    for seed in compare.seeds:
-        orders = {"audit": review_order(issues), "random": review_order(issues, random_state=seed)}
-        for order, ranked in orders.items():
-            ranked = ranked[ranked.isin(train[ROW_ID])]  # selection rows are never trained on
-            for n in sizes:
-                if n == 0 and order == "random":
-                    correct[(order, 0)] = correct[("audit", 0)]
-                    continue
-                removed = first_removable(train, ranked, n,
-                                          min_per_class=params.clean.min_per_class)
-                kept = train[~train[ROW_ID].isin(removed)].reset_index(drop=True)
-                table, _ = run_cell(kept, test, roles, model_arm, params, seed)
-                correct.setdefault((order, n), []).append(table["correct"].to_numpy(float))
+    workers = cell_workers(model_arm, params, len(compare.seeds))
+    for runs in map_seeds(run, compare.seeds, workers=workers):
+        for key, run_correct in runs.items():
+            correct.setdefault(key, []).append(run_correct)
     rows = []
     for (order, n), runs in correct.items():
         effect = bootstrap_effect(np.stack(runs), n_boot=compare.bootstrap,
