@@ -27,7 +27,6 @@ from datacentric.evaluation import prediction_table, score
 from datacentric.features import FeatureOptions, categorical_mask, featurize_splits
 from datacentric.io import atomic_path, read_input, read_json_input, require_input
 from datacentric.models.boosting import XGBoostClassifier
-from datacentric.models.device import detect_device
 from datacentric.models.distributed import current_shard, leave_process_group, run_under_torchrun
 from datacentric.models.zoo import encoding_for, fit_model, make_model
 from datacentric.params import TORCH_MODELS, XGB_ARM, Params, load_params
@@ -167,9 +166,13 @@ def _run_seed(train: pd.DataFrame, test: pd.DataFrame, roles: TableRoles, model_
 def cell_workers(model_arm: str, params: Params, n_seeds: int) -> int:
     """Seeds at once on the CPU; one at a time on a GPU or under torchrun, where the ranks
     must train the same seed together."""
-    if model_arm in (*TORCH_MODELS, "tuned_mlp") and (current_shard().world > 1 or detect_device(
-            params.train.torch.device, params.train.torch.precision).device != "cpu"):
-        return 1
+    if model_arm in (*TORCH_MODELS, "tuned_mlp"):
+        from datacentric.models.device import detect_device  # only torch arms import torch
+
+        torch_params = params.train.torch
+        if current_shard().world > 1 or detect_device(
+                torch_params.device, torch_params.precision).device != "cpu":
+            return 1
     return seed_workers(params.compare.seed_workers, n_seeds)
 
 
