@@ -11,6 +11,7 @@ depend on that choice.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -57,16 +58,28 @@ def map_seeds(run: Callable[[int], T], seeds: Sequence[int], *, workers: int) ->
             delayed(run)(seed) for seed in rest)]
 
 
+# read by OpenMP and BLAS runtimes (torch's included) that load while a seed runs
+_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
 @contextmanager
 def _threads(n: int) -> Iterator[None]:
-    """At most ``n`` threads in every OpenMP and BLAS pool, torch's included when loaded."""
+    """At most ``n`` threads in every OpenMP and BLAS pool, torch's included, whether loaded
+    already or while inside."""
+    saved = {name: os.environ.get(name) for name in _THREAD_VARIABLES}
+    os.environ.update(dict.fromkeys(_THREAD_VARIABLES, str(n)))
     torch = sys.modules.get("torch")
     before = torch.get_num_threads() if torch else None
-    with threadpool_limits(limits=n):
-        if torch:
-            torch.set_num_threads(n)
-        try:
-            yield
-        finally:
+    try:
+        with threadpool_limits(limits=n):
             if torch:
-                torch.set_num_threads(before)
+                torch.set_num_threads(n)
+            yield
+    finally:
+        if torch:
+            torch.set_num_threads(before)
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
