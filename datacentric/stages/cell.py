@@ -1,6 +1,6 @@
 """cell: one cell of the head-to-head, a data arm × model arm, trained and evaluated once per
-seed of ``compare.seeds`` (one process for all seeds: on small tables the start-up of a stage
-costs more than a fit).
+seed of ``compare.seeds`` (one stage for all seeds: on small tables the start-up of a stage
+costs more than a fit; seeds run several at a time, :mod:`datacentric.seeds`).
 
 Each seed trains on the data arm's rows minus the selection rows (a fixed slice of the validated
 training rows, :func:`selection_rows`), then predicts the selection rows, with the labels they
