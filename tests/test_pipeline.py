@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -15,6 +16,9 @@ import pandas as pd
 import pytest
 from conftest import make_mixed_frame, prepared
 from helpers import commit_all, look_at_report, make_project, run, set_params
+
+from datacentric import seeds
+from datacentric.stages import cell
 
 pytestmark = pytest.mark.slow
 
@@ -162,6 +166,31 @@ def test_same_seed_gives_identical_metrics_and_verdict(project):
     before = _metrics(project), (project / "results/comparison.json").read_text()
     run(["dvc", "repro", "-f"], project)
     assert (_metrics(project), (project / "results/comparison.json").read_text()) == before
+
+
+def test_seeds_in_worker_processes_write_what_the_pipeline_wrote(project, monkeypatch):
+    """A cell's seeds sent to worker processes (as on tables where one seed outlasts a
+    worker's start-up) give the files `dvc repro` wrote with every seed in one process."""
+    cell_dir = project / "results" / "cells" / "prune__tuned"
+    outputs = [f"seed_{seed}/{name}" for seed in (0, 1)
+               for name in ("predictions.parquet", "selection.parquet", "metrics.json")]
+    before = {path: (cell_dir / path).read_bytes() for path in outputs}
+    pools = []
+
+    class Recorded(seeds.Parallel):
+        def __call__(self, iterable):
+            pools.append(self.n_jobs)
+            return super().__call__(iterable)
+
+    monkeypatch.chdir(project)
+    monkeypatch.setattr(seeds, "WORKER_START_SECONDS", 0.0)
+    monkeypatch.setattr(seeds, "cpu_count", lambda: 2)
+    monkeypatch.setattr(seeds, "Parallel", Recorded)
+    cell.main("prune", "tuned", seeds=[0, 1, 2])  # seed 0 here, seeds 1 and 2 in two workers
+    assert pools == [2]
+    assert {path: (cell_dir / path).read_bytes() for path in outputs} == before
+    shutil.rmtree(cell_dir / "seed_2")
+    assert "up to date" in run(["dvc", "status"], project).stdout
 
 
 def test_interrupted_training_recovers_with_the_same_metrics(project):
