@@ -157,12 +157,6 @@ def _on_spark(data_arm: str, model_arm: str, roles: TableRoles, params: Params,
     return classes, len(fit_keys), len(selection_keys), runs
 
 
-def _run_seed(train: pd.DataFrame, test: pd.DataFrame, roles: TableRoles, model_arm: str,
-              params: Params, selection: pd.DataFrame, seed: int
-              ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    return run_cell(train, test, roles, model_arm, params, seed, also=selection)
-
-
 def cell_workers(model_arm: str, params: Params, n_seeds: int) -> int:
     """Seeds at once on the CPU; one at a time on a GPU or under torchrun, where the ranks
     must train the same seed together."""
@@ -196,7 +190,7 @@ def main(data_arm: str, model_arm: str, params_path: str = "params.yaml",
         test = read_input(paths.VALIDATED_TEST)
         classes = cell_classes(train, test, selection)
         n_train, n_selection = len(train), len(selection)
-        run = partial(_run_seed, train, test, roles, model_arm, params, selection)
+        run = partial(run_cell, train, test, roles, model_arm, params, also=selection)
         workers = cell_workers(model_arm, params, len(seeds))
         runs = dict(zip(seeds, map_seeds(run, seeds, workers=workers), strict=True))
     leave_process_group()
