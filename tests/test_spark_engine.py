@@ -428,6 +428,20 @@ def test_a_driver_sample_holds_every_class_in_file_order():
     assert sample["n"].is_monotonic_increasing
 
 
+def test_numbered_rows_come_to_the_driver_in_parts_as_pandas_reads_them(tmp_path, monkeypatch):
+    from datacentric.spark import tables
+    from datacentric.spark.session import spark_session
+
+    session = spark_session(SparkParams(**SPARK))
+    rows = pd.DataFrame({"row_id": [f"{i:016x}" for i in range(5_000)],
+                         "label": np.random.default_rng(0).choice(["a", "b"], 5_000)})
+    session.createDataFrame(rows).repartition(3).write.parquet(str(tmp_path / "rows"))
+    monkeypatch.setattr(tables, "DRIVER_PART_ROWS", 700)  # eight parts
+    numbered = tables.with_ordinal(tables.read_parquet(session, tmp_path / "rows"))
+    found = tables.numbered_to_pandas(numbered.select(tables.ORDINAL, "row_id", "label"))
+    pd.testing.assert_frame_equal(found, pd.read_parquet(tmp_path / "rows"))
+
+
 @pytest.fixture(scope="module")
 def audited(validated):
     for where in validated.values():

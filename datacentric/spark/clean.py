@@ -10,7 +10,7 @@ import pandas as pd
 from datacentric import cleaning
 from datacentric.cleaning import CleanOptions
 from datacentric.columns import LABEL, ROW_ID, WEIGHT
-from datacentric.spark.tables import ORDINAL, POSITION, with_ordinal
+from datacentric.spark.tables import ORDINAL, POSITION, numbered_to_pandas, with_ordinal
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -25,15 +25,13 @@ def apply_arm(train: DataFrame, issues: pd.DataFrame, decisions: pd.DataFrame, a
     Every step of :mod:`datacentric.cleaning` reads only ``row_id``, the label and the weight,
     so the driver holds those (about 100 bytes a row, as the audit does) and runs the same
     steps as the pandas engine: the same rows are kept, relabelled and re-weighted. The keys
-    come to the driver numbered in file order and are put in that order there: a global sort
-    of every row before the collect lost its results in a 1 GiB driver heap at 8,000,000
-    training rows.
+    come to the driver numbered in file order, a part at a time
+    (:func:`datacentric.spark.tables.numbered_to_pandas`).
     """
     from pyspark.sql import functions as F
 
     keys = [c for c in (ROW_ID, LABEL, WEIGHT) if c in train.columns]
-    spine = (with_ordinal(train.select(*keys, POSITION)).select(ORDINAL, *keys).toPandas()
-             .sort_values(ORDINAL).drop(columns=ORDINAL).reset_index(drop=True))
+    spine = numbered_to_pandas(with_ordinal(train.select(*keys, POSITION)).select(ORDINAL, *keys))
     arm_rows, changes = cleaning.apply_arm(spine, issues, decisions, arm, options)
     if not cleaning.parse_arm(arm):
         return train, changes, len(spine), len(spine)

@@ -19,6 +19,9 @@ ORDINAL = "_ordinal"  # the row's place in a Parquet dataset, 0 to N - 1, as pan
 # rows of a table joined to every row (repeated ids, first rows): broadcast up to this many,
 # about 16 bytes each; beyond, Spark shuffles both sides
 BROADCAST_ROWS = 2_000_000
+# rows brought to the driver per job: one collect of every key of 8,000,000 rows lost its
+# task results in the default 1 GiB driver heap
+DRIVER_PART_ROWS = 1_000_000
 
 
 def read_parquet(session: SparkSession, path: str | Path) -> DataFrame:
@@ -140,3 +143,21 @@ def with_ordinal(frame: DataFrame) -> DataFrame:
 
     return numbered(frame, ORDINAL, group=F.col(POSITION)["file_name"],
                     order=F.col(POSITION)["row_index"])
+
+
+def numbered_to_pandas(frame: DataFrame) -> pd.DataFrame:
+    """Every row of ``frame`` (from :func:`with_ordinal`, narrow: the driver holds it all) as
+    pandas in :data:`ORDINAL` order, index 0 to N - 1, without :data:`ORDINAL`; brought over
+    :data:`DRIVER_PART_ROWS` rows per job, from a copy on local disk."""
+    from pyspark.sql import functions as F
+
+    kept = on_disk(frame)
+    try:
+        rows = kept.count()
+        parts = [kept.filter(F.col(ORDINAL).between(start, start + DRIVER_PART_ROWS - 1))
+                 .toPandas() for start in range(0, max(rows, 1), DRIVER_PART_ROWS)]
+    finally:
+        kept.unpersist()
+    whole = pd.concat(parts, ignore_index=True).sort_values(ORDINAL)
+    return whole.drop(columns=ORDINAL).reset_index(drop=True)
+
