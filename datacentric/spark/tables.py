@@ -161,4 +161,3 @@ def numbered_to_pandas(frame: DataFrame) -> pd.DataFrame:
         kept.unpersist()
     whole = pd.concat(parts, ignore_index=True).sort_values(ORDINAL)
     return whole.drop(columns=ORDINAL).reset_index(drop=True)
-
