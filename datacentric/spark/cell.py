@@ -39,7 +39,7 @@ from datacentric.models.boosting import (
 from datacentric.models.distributed import current_shard, leave_process_group
 from datacentric.models.persist import load_estimator, save_estimator
 from datacentric.roles import TableRoles
-from datacentric.spark.tables import POSITION, driver_sample, on_disk
+from datacentric.spark.tables import POSITION, driver_sample
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
@@ -155,16 +155,11 @@ def run_xgb_cell(train: DataFrame, scored: list[DataFrame], roles: TableRoles, *
         early_stopping_rounds=model.n_iter_no_change if stop else None,
         num_workers=train.sparkSession.sparkContext.defaultParallelism,
         feature_types=["c" if m else "q" for m in mask], verbosity=0, verbose=False,
-        # it repartitions to num_workers anyway; asking the partition count first plans the
-        # rows through `.rdd`, which hung on 10,000,000 cached rows (AQE waiting on the cache)
-        force_repartition=True, **model.booster_params())
+        **model.booster_params())
     # XGBoost's Spark estimator logs every step at INFO; a stage prints only what it decided
     logging.getLogger("XGBoost-PySpark").setLevel(logging.WARNING)
-    # the estimator reads the rows twice (its class count, then training): written to disk
-    # once, before it plans anything on them
-    rows = on_disk(rows)
-    rows.count()
-    fitted = estimator.fit(rows)
+    # the estimator reads the rows twice (its class count, then training)
+    fitted = estimator.fit(rows.cache())
     rows.unpersist()
     tables = []
     for frame in scored:
