@@ -134,9 +134,6 @@ def _on_spark(data_arm: str, model_arm: str, roles: TableRoles, params: Params,
     test = tables.read_parquet(session, require_input(paths.VALIDATED_TEST))
     fit_keys, selection_keys = split_selection(arm_rows.select(ROW_ID, LABEL).toPandas(),
                                                validated.select(ROW_ID, LABEL).toPandas(), params)
-    chosen = F.broadcast(session.createDataFrame(selection_keys[[ROW_ID]]))
-    train = arm_rows.join(chosen, on=ROW_ID, how="left_anti")
-    selection = validated.join(chosen, on=ROW_ID, how="left_semi")
     classes = cell_classes(fit_keys, selection_keys, test.select(LABEL).distinct().toPandas())
     common = {"roles": roles, "classes": classes,
               "options": FeatureOptions(**params.featurize.model_dump()),
@@ -144,16 +141,24 @@ def _on_spark(data_arm: str, model_arm: str, roles: TableRoles, params: Params,
     processes = params.train.launch.processes_per_node * params.train.launch.nodes
     paths.CELLS.mkdir(parents=True, exist_ok=True)
     runs = {}
-    for seed in seeds:
-        if model_arm == XGB_ARM:
-            model = XGBoostClassifier(**params.train.xgb.model_dump(), random_state=seed)
-            runs[seed] = run_xgb_cell(train, [test, selection], model=model, **common)
-            continue
-        model = make_model(model_arm, params.train, random_state=seed)
-        with tempfile.TemporaryDirectory(prefix=".shards.", dir=paths.CELLS) as scratch:
-            runs[seed] = run_torch_cell(train, [test, selection], model=model,
-                                        processes=processes, scratch=Path(scratch) / "rows",
-                                        **common)
+    with tempfile.TemporaryDirectory(prefix=".selection.", dir=paths.CELLS) as keys:
+        # the executors read the selection rows' keys from a file: a frame made on the driver
+        # from 1,500,000 keys (10,000,000 rows) left its broadcast job without a task, for good
+        chosen_file = Path(keys) / "selection.parquet"
+        selection_keys[[ROW_ID]].to_parquet(chosen_file, index=False)
+        chosen = F.broadcast(session.read.parquet(str(chosen_file.resolve())))
+        train = arm_rows.join(chosen, on=ROW_ID, how="left_anti")
+        selection = validated.join(chosen, on=ROW_ID, how="left_semi")
+        for seed in seeds:
+            if model_arm == XGB_ARM:
+                model = XGBoostClassifier(**params.train.xgb.model_dump(), random_state=seed)
+                runs[seed] = run_xgb_cell(train, [test, selection], model=model, **common)
+                continue
+            model = make_model(model_arm, params.train, random_state=seed)
+            with tempfile.TemporaryDirectory(prefix=".shards.", dir=paths.CELLS) as scratch:
+                runs[seed] = run_torch_cell(train, [test, selection], model=model,
+                                            processes=processes, scratch=Path(scratch) / "rows",
+                                            **common)
     return classes, len(fit_keys), len(selection_keys), runs
 
 
