@@ -561,6 +561,8 @@ def test_both_engines_train_the_xgb_arm_on_the_same_rows_alike(xgb_cells):
                               ).read_text()) for e, w in xgb_cells.items()}
     for key in ("train_rows", "selection_rows"):
         assert metrics["spark"][key] == metrics["pandas"][key]
+    # the selection keys' file the executors read goes with the stage
+    assert not [p for p in (xgb_cells["spark"] / paths.CELLS).iterdir() if p.name[0] == "."]
 
 
 def test_the_xgb_cell_on_spark_repeats_itself(xgb_cells):
