@@ -159,12 +159,14 @@ class Validator:
         """Validate ``frame`` (a pandas or Spark DataFrame, as the engine says, holding
         ``row_id``) as the batch named ``batch``.
 
-        Two passes of Great Expectations: the whole suite in the SUMMARY result format (the one
-        stored for the Data Docs), then only the expectations that failed in the COMPLETE
-        format, whose per-row lists name the failing rows. COMPLETE costs most where nothing
-        fails (it materialises every row list of every expectation: 86× plain pandas at
-        200,000 rows, against 16× for SUMMARY), and most expectations pass. On Spark the
-        SUMMARY pass also returns each expectation's condition on the failing rows, which
+        Two passes of Great Expectations: the whole suite in the BASIC result format (the one
+        stored for the Data Docs: counts, observed values and a sample of failing values),
+        then only the expectations that failed in the COMPLETE format, whose per-row lists
+        name the failing rows. COMPLETE costs most where nothing fails (it materialises every
+        row list of every expectation: 86× plain pandas at 200,000 rows, against 16× for
+        SUMMARY), and most expectations pass; SUMMARY would add, for every expectation, one
+        more pass over the rows for the failing rows' index list. On Spark the
+        BASIC pass also returns each expectation's condition on the failing rows, which
         Spark evaluates where the rows are (``failing_rows_condition``); only a failed
         expectation without one is rerun in COMPLETE, whose ids come to the driver."""
         definition = self._source.add_dataframe_asset(batch).add_batch_definition_whole_dataframe(
@@ -176,12 +178,12 @@ class Validator:
         if has_ids:
             complete["unexpected_index_column_names"] = [ROW_ID]
         try:
-            summary = validation.run(batch_parameters={"dataframe": frame}, result_format={
-                "result_format": "SUMMARY", "return_unexpected_index_query": self._spark})
-            conditions = {r.expectation_config.id: condition for r in summary.results
+            overview = validation.run(batch_parameters={"dataframe": frame}, result_format={
+                "result_format": "BASIC", "return_unexpected_index_query": self._spark})
+            conditions = {r.expectation_config.id: condition for r in overview.results
                           if not r.success and has_ids
                           and (condition := _spark_condition(r) if self._spark else "")}
-            failed_ids = {r.expectation_config.id for r in summary.results
+            failed_ids = {r.expectation_config.id for r in overview.results
                           if not r.success} - conditions.keys()
             detailed = {}
             if failed_ids:  # Batch.validate keeps this pass out of the Data Docs' store
@@ -200,7 +202,7 @@ class Validator:
         return ValidationOutcome(batch, [
             _outcome(detailed.get(r.expectation_config.id, r), has_ids,
                      condition=conditions.get(r.expectation_config.id, ""))
-            for r in summary.results])
+            for r in overview.results])
 
     def build_docs(self) -> Path:
         """Render Data Docs for every batch validated so far; return index.html's path."""
