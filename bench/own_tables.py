@@ -15,6 +15,8 @@ Writes bench/results/own_tables.json and prints one line per table.
 
     python bench/own_tables.py                       # all tables, the shipped params
     python bench/own_tables.py --tables penguins --set compare.seeds=[0,1]
+    python bench/own_tables.py --tables pets hotels yrbss taxi fastfood cars \\
+        --out bench/results/own_tables_second.json       # the second batch
 """
 
 from __future__ import annotations
@@ -57,6 +59,17 @@ TABLES = [
     Table("hmda", "AER", "HMDA", "deny", "mortgage denials, 12% positive"),
     Table("titanic", "vcdExtra", "Titanicp", "survived", "a small table with missing ages"),
     Table("penguins", "palmerpenguins", "penguins", "species", "344 rows, 3 classes"),
+    # second batch, chosen 2026-11-28 before any of them was run
+    Table("pets", "openintro", "seattlepets", "species",
+          "52,519 rows, issue dates, free-text names and breeds, a class of 6 rows"),
+    Table("hotels", "modeldata", "hotel_rates", "customer_type",
+          "15,402 rows, arrival dates, 10 categoricals, 4 classes"),
+    Table("yrbss", "openintro", "yrbss", "gender",
+          "13,583 survey answers, many missing values, 12 rows without a label"),
+    Table("taxi", "modeldata", "taxi", "tip", "10,000 trips, 9% without a tip"),
+    Table("fastfood", "openintro", "fastfood", "restaurant",
+          "free-text item names, 8 classes, nutrition columns with gaps"),
+    Table("cars", "MASS", "Cars93", "Type", "93 rows, 6 classes of 8 to 22 rows, unique names"),
 ]
 
 
