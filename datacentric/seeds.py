@@ -25,10 +25,9 @@ from threadpoolctl import threadpool_limits
 
 T = TypeVar("T")
 
-# what a new worker process costs before it works at full pace, on two cores: about 4 s to
-# start and import the stage's libraries, and as much again in its first seed (the lazy
-# imports and first calls this process has already paid for)
-WORKER_START_SECONDS = 8.0
+# about what a new worker process takes to start and import the stage's libraries on two
+# cores; seeds that would be done sooner than this run sooner here than anywhere else
+WORKER_START_SECONDS = 4.0
 
 
 def seed_workers(requested: int | None, n_seeds: int) -> int:

@@ -94,7 +94,6 @@ def test_a_worker_s_failure_is_raised_here_after_this_process_s_seed(monkeypatch
                           (3.0, 3, False), (3.0, 4, True)])
 def test_workers_start_only_when_a_seed_still_waits_for_them_once_they_are_ready(
         monkeypatch, seconds_per_seed, n_seeds, expected):
-    monkeypatch.setattr(seeds, "WORKER_START_SECONDS", 4.0)
     queue = seeds._SeedQueue(n_seeds)
     queue.take()  # the first seed, running here for seconds_per_seed so far
     monkeypatch.setattr(seeds.time, "perf_counter", lambda: queue.since + seconds_per_seed)
