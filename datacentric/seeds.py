@@ -52,16 +52,16 @@ def map_seeds(run: Callable[[int], T], seeds: Sequence[int], *, workers: int) ->
     threads = max(1, cpu_count() // workers)
     queue = _SeedQueue(len(seeds))
     results: dict[int, T] = {}
-    with _threads(threads):  # workers start with this process's thread settings
-        helpers = _Helpers(run, seeds, queue, results, count=min(workers, len(seeds)) - 1,
-                           threads=threads)
-        try:
+    helpers = _Helpers(run, seeds, queue, results, count=min(workers, len(seeds)) - 1,
+                       threads=threads)
+    try:
+        with _threads(threads):
             for position in iter(queue.take, None):
                 results[position] = run(seeds[position])
-        except BaseException:
-            helpers.stop()
-            raise
-        helpers.join()
+    except BaseException:
+        helpers.stop()
+        raise
+    helpers.join()
     return [results[position] for position in range(len(seeds))]
 
 

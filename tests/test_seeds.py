@@ -74,21 +74,6 @@ def test_a_failing_seed_is_raised_here(monkeypatch, start):
         seeds.map_seeds(partial(_fails_on, 2), [0, 1, 2, 3], workers=2)
 
 
-def _fails_in_a_worker(marker: Path, here: int, seed: int) -> int:
-    if os.getpid() != here:
-        marker.touch()
-        raise ValueError(f"seed {seed} failed in a worker")
-    _held_until_a_worker_runs(marker, here, seed)
-    return seed
-
-
-def test_a_worker_s_failure_is_raised_here_after_this_process_s_seed(monkeypatch, tmp_path):
-    monkeypatch.setattr(seeds, "WORKER_START_SECONDS", 0.0)
-    with pytest.raises(ValueError, match="seed 1 failed in a worker"):
-        seeds.map_seeds(partial(_fails_in_a_worker, tmp_path / "started", os.getpid()),
-                        [0, 1], workers=2)
-
-
 @pytest.mark.parametrize(("seconds_per_seed", "n_seeds", "expected"),
                          [(0.3, 5, False), (5.0, 5, True), (5.0, 2, False), (1.0, 16, True),
                           (3.0, 3, False), (3.0, 4, True)])
