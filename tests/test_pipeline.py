@@ -10,7 +10,6 @@ import shutil
 import signal
 import subprocess
 import time
-from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -169,38 +168,26 @@ def test_same_seed_gives_identical_metrics_and_verdict(project):
     assert (_metrics(project), (project / "results/comparison.json").read_text()) == before
 
 
-_run_cell = cell.run_cell
-
-
-def _held_until_a_worker_runs(marker, here: int, *args, **kwargs):
-    """:func:`cell.run_cell`; in process ``here`` only once a worker has started a seed (it
-    touches ``marker``), so that the workers surely take some seeds."""
-    if os.getpid() == here:
-        deadline = time.monotonic() + 300
-        while not marker.exists():
-            assert time.monotonic() < deadline, "no worker took a seed"
-            time.sleep(0.05)
-    else:
-        marker.touch()
-    return _run_cell(*args, **kwargs)
-
-
-def test_seeds_in_worker_processes_write_what_the_pipeline_wrote(project, monkeypatch,
-                                                                  tmp_path):
-    """A cell's seeds sent to worker processes (as on tables where the seeds outlast a
+def test_seeds_in_worker_processes_write_what_the_pipeline_wrote(project, monkeypatch):
+    """A cell's seeds sent to worker processes (as on tables where one seed outlasts a
     worker's start-up) give the files `dvc repro` wrote with every seed in one process."""
     cell_dir = project / "results" / "cells" / "prune__tuned"
     outputs = [f"seed_{seed}/{name}" for seed in (0, 1)
                for name in ("predictions.parquet", "selection.parquet", "metrics.json")]
     before = {path: (cell_dir / path).read_bytes() for path in outputs}
+    pools = []
+
+    class Recorded(seeds.Parallel):
+        def __call__(self, iterable):
+            pools.append(self.n_jobs)
+            return super().__call__(iterable)
+
     monkeypatch.chdir(project)
     monkeypatch.setattr(seeds, "WORKER_START_SECONDS", 0.0)
     monkeypatch.setattr(seeds, "cpu_count", lambda: 2)
-    marker = tmp_path / "worker_started"
-    monkeypatch.setattr(cell, "run_cell", partial(_held_until_a_worker_runs, marker,
-                                                  os.getpid()))
-    cell.main("prune", "tuned", seeds=[0, 1, 2])  # seed 0 here, 1 (maybe 2) in a worker
-    assert marker.exists()
+    monkeypatch.setattr(seeds, "Parallel", Recorded)
+    cell.main("prune", "tuned", seeds=[0, 1, 2])  # seed 0 here, seeds 1 and 2 in two workers
+    assert pools == [2]
     assert {path: (cell_dir / path).read_bytes() for path in outputs} == before
     shutil.rmtree(cell_dir / "seed_2")
     assert "up to date" in run(["dvc", "status"], project).stdout
