@@ -143,7 +143,7 @@ class HgbParams(_Section):
     learning_rate: float = Field(0.1, gt=0)
     max_iter: int = Field(200, ge=1)
     max_leaf_nodes: int = Field(31, ge=2)
-    l2_regularization: float = Field(0.0, ge=0)
+    l2_regularization: float = Field(1.0, ge=0)
 
 
 class XgbParams(_Section):
