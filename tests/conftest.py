@@ -9,9 +9,13 @@ import os
 if os.environ.get("PYTEST_XDIST_WORKER"):
     os.environ.setdefault("OMP_NUM_THREADS", "1")
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import built_once, commit_all, make_project, run, set_params
+from spark_tables import ENGINES, validate_on_each_engine
 
 import datacentric  # noqa: F401, I001  (sets the OpenMP wait policy before sklearn loads)
 from datacentric.columns import LABEL, ROW_ID
@@ -58,3 +62,41 @@ def prepared(raw: pd.DataFrame, target: str = "target", **overrides):
 def roles_of(frame: pd.DataFrame):
     """The roles of an already typed frame with a ``label`` column (and maybe ``row_id``)."""
     return infer_roles(frame.drop(columns=[ROW_ID], errors="ignore"), target=LABEL)
+
+
+def _build_sample_project(where: Path) -> None:
+    """The project on a 409-row sample whose fourth class has nine rows (seven for training),
+    as users' rare classes do, after its first `dvc repro` and a commit."""
+    project = make_project(where)
+    (project / "data" / "raw").mkdir(parents=True, exist_ok=True)
+    rare = make_mixed_frame(random_state=1).head(9).assign(
+        target="rare", income=np.random.default_rng(0).normal(900, 10, 9), city="east")
+    pd.concat([make_mixed_frame(400), rare], ignore_index=True).to_csv(
+        project / "data" / "raw" / "sample.csv", index=False)
+    run(["dvc", "add", "-q", "data/raw/sample.csv"], project)
+    set_params(project, {"data": {"source": "data/raw/sample.csv", "target": "target"},
+                         "validate": {"suite": "sample"},
+                         "audit": {"models": ["hgb", "logreg"], "folds": 3},
+                         "compare": {"data_arms": ["raw", "prune", "reviewed+prune"],
+                                     "model_arms": ["logreg", "tuned"], "seeds": [0, 1],
+                                     "curve_sizes": [0, 20, 40], "bootstrap": 200,
+                                     "tune_trials": 3},
+                         "train": {"model": "mlp", "torch": {"max_epochs": 5}}})
+    commit_all(project, "sample project")
+    run(["dvc", "repro"], project)  # drafts gx/expectations/sample.json on the way
+    commit_all(project, "first run with its drafted suite")
+
+
+@pytest.fixture(scope="module")
+def sample_project(tmp_path_factory, worker_id) -> Path:
+    """This module's own copy of the sample project after its first `dvc repro` (built once
+    per test run, however many modules and workers use it)."""
+    return built_once(tmp_path_factory, worker_id, "sample_project", _build_sample_project)
+
+
+@pytest.fixture(scope="module")
+def spark_validated(tmp_path_factory, worker_id) -> dict[str, Path]:
+    """This module's own copy of the messy table ingested and validated by each engine
+    (tests/spark_tables.py), its folder by engine; built once per test run."""
+    root = built_once(tmp_path_factory, worker_id, "spark_validated", validate_on_each_engine)
+    return {engine: root / engine for engine in ENGINES}

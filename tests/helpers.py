@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import yaml
+from filelock import FileLock
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -63,6 +66,26 @@ def make_project(where: Path) -> Path:
     return where
 
 
+def built_once(tmp_path_factory: pytest.TempPathFactory, worker_id: str, name: str,
+               build: Callable[[Path], object]) -> Path:
+    """A copy of the folder ``build`` makes, made once per test run: the first pytest-xdist
+    worker to ask builds it while the others wait on a lock, and every caller gets a copy of
+    its own to change (git, DVC's cache and file times come along)."""
+    root = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        root = root.parent  # the run's folder, above every worker's
+    shared, done = root / name, root / f"{name}.done"
+    with FileLock(f"{shared}.lock"):
+        if not done.exists():
+            shutil.rmtree(shared, ignore_errors=True)
+            shared.mkdir()
+            build(shared)
+            done.touch()
+    copy = tmp_path_factory.mktemp(name)
+    shutil.copytree(shared, copy, symlinks=True, dirs_exist_ok=True)
+    return copy
+
+
 def copy_tracked(where: Path, names: list[str]) -> None:
     """Copy the files git tracks in this repository under ``names`` (files or folders)."""
     for name in run(["git", "ls-files", "--", *names], ROOT).stdout.split():
@@ -73,6 +96,18 @@ def copy_tracked(where: Path, names: list[str]) -> None:
 def commit_all(project: Path, message: str) -> None:
     run(["git", "add", "-A"], project)
     run(["git", "commit", "-q", "--allow-empty", "-m", message], project)
+
+
+def restore_last_commit(project: Path) -> None:
+    """Back to the last commit's params, lock and outputs (from the DVC cache), rerunning
+    nothing. From HEAD, not the index: DVC's autostage has staged the lock a run wrote."""
+    run(["git", "checkout", "HEAD", "--", "."], project)
+    run(["dvc", "checkout", "-q"], project)
+
+
+def metrics_of(project: Path) -> dict:
+    """Every file under ``project/metrics``, parsed, by file name."""
+    return {p.name: json.loads(p.read_text()) for p in sorted((project / "metrics").glob("*.json"))}
 
 
 def look_at_report(report: Path, shot_name: str, tmp_path: Path) -> dict[str, str]:

@@ -1,9 +1,19 @@
-"""The messy table both Spark test modules read, and their Spark settings."""
+"""The messy table the Spark test modules read, their Spark settings, and the projects both
+engines validate it in."""
 
 from __future__ import annotations
 
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
+import yaml
+
+from datacentric.stages import ingest, suite, validate
 
 ROWS = 20_000
 # small Arrow batches, so that every column's typing is decided across many chunks
@@ -43,3 +53,86 @@ def messy_table(rows: int = ROWS, *, random_state: int = 0) -> pd.DataFrame:
     frame.loc[late.random(rows) < 0.02, "income"] = "None"  # no value, in a numeric column
     frame.iloc[100:140] = frame.iloc[60:100].to_numpy()  # exact duplicates
     return frame
+
+
+@contextmanager
+def inside(where: Path) -> Iterator[None]:
+    """Run the body with ``where`` as the working folder, as a stage runs in its project."""
+    cwd = os.getcwd()
+    os.chdir(where)
+    try:
+        yield
+    finally:
+        os.chdir(cwd)
+
+
+def expectation(kind: str, **kwargs) -> dict:
+    """A warning-level expectation of a suite file."""
+    return {"type": kind, "kwargs": kwargs, "severity": "warning", "meta": {}}
+
+
+# tighter than the drafted suite, so that each kind of row-level check quarantines rows
+TIGHTER = [expectation("expect_column_values_to_be_between", column="income", min_value=0,
+                max_value=200_000),
+           expectation("expect_column_values_to_be_between", column="joined",
+                min_value="2020-02-01T00:00:00", max_value="2030-01-01T00:00:00"),
+           expectation("expect_column_values_to_match_regex", column="age", regex="^[0-9]+$"),
+           expectation("expect_column_value_lengths_to_be_between", column="note", min_value=1,
+                max_value=52),
+           expectation("expect_column_values_to_be_in_set", column="city",
+                value_set=["Lille", "Lyon", "Nice", "Paris", "Brest"])]
+
+
+def suite_file(where: Path) -> Path:
+    return where / "gx" / "expectations" / "table.json"
+
+
+def read(where: Path, path: Path | str) -> pd.DataFrame:
+    return pd.read_parquet(where / path)
+
+
+def assert_same_values(spark_out: pd.DataFrame, pandas_out: pd.DataFrame) -> None:
+    # Spark's Parquet has no pandas metadata: nullable booleans come back as objects, and
+    # timestamps in microseconds; the values are the same
+    pd.testing.assert_frame_equal(missing_as_none(spark_out.astype(pandas_out.dtypes.to_dict())),
+                                  missing_as_none(pandas_out))
+
+
+def missing_as_none(frame: pd.DataFrame) -> pd.DataFrame:
+    """Missing text cells as None (an all-missing label column reads as NaN from Spark's file,
+    as None from pandas')."""
+    text = frame.select_dtypes(include=["object", "string"]).columns
+    return frame.assign(**{c: frame[c].astype(object).where(frame[c].notna(), None)
+                           for c in text})
+
+
+ENGINES = ("pandas", "spark")
+
+
+def validate_on_each_engine(root: Path) -> None:
+    """The messy table ingested by each engine in ``root/<engine>``, and validated there by
+    the same suite: drafted on the pandas project (the Spark project's draft must equal it),
+    then tightened by :data:`TIGHTER`."""
+    messy_table().to_csv(root / "table.csv", index=False)
+    for engine in ENGINES:
+        where = root / engine
+        (where / "data").mkdir(parents=True)
+        (where / "data" / "table.csv").write_bytes((root / "table.csv").read_bytes())
+        params = {"data": {"source": "data/table.csv", "target": "status"},
+                  "audit": {"passes": 2},  # the second pass refits without the first's flags
+                  "compute": {"engine": engine, "spark": SPARK}}
+        (where / "params.yaml").write_text(yaml.safe_dump(params))
+        with inside(where):
+            ingest.main()
+            suite.draft()
+    drafted = {e: json.loads(suite_file(root / e).read_text()) for e in ENGINES}
+
+    def without_ids(checks):
+        return [{k: v for k, v in e.items() if k != "id"} for e in checks["expectations"]]
+
+    assert without_ids(drafted["spark"]) == without_ids(drafted["pandas"])
+    tightened = {**drafted["pandas"], "expectations": drafted["pandas"]["expectations"] + TIGHTER}
+    for engine in ENGINES:
+        suite_file(root / engine).write_text(json.dumps(tightened))
+        with inside(root / engine):
+            validate.main()

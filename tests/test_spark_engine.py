@@ -1,12 +1,11 @@
 """The Spark engine against the pandas engine on the same table, on local Spark (a real JVM):
-ingest, validate, audit, the data arms, featurize, the xgb and torch cells and predict."""
+ingest, validate, featurize and predict (tests/test_spark_cells.py: the audit, the data arms
+and the cells)."""
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -14,137 +13,49 @@ import pandas as pd
 import pytest
 import yaml
 from helpers import set_params
-from spark_tables import SPARK, messy_table
+from spark_tables import (
+    ENGINES,
+    SPARK,
+    TIGHTER,
+    assert_same_values,
+    expectation,
+    inside,
+    messy_table,
+    read,
+    suite_file,
+)
 
 from datacentric import chunks, paths, values
 from datacentric.errors import DatacentricError
-from datacentric.features import FeatureOptions
 from datacentric.params import SparkParams
-from datacentric.stages import (
-    audit,
-    cell,
-    clean,
-    featurize,
-    ingest,
-    predict,
-    suite,
-    train,
-    validate,
-)
+from datacentric.stages import featurize, ingest, predict, suite, train, validate
 from datacentric.validation import ExpectationOutcome, ValidationOutcome, for_spark
 
 pyspark = pytest.importorskip("pyspark")
 
-@contextmanager
-def inside(where):
-    cwd = os.getcwd()
-    os.chdir(where)
-    try:
-        yield
-    finally:
-        os.chdir(cwd)
-
-
-@pytest.fixture(scope="module")
-def projects(tmp_path_factory):
-    """The same CSV ingested by each engine in its own project folder."""
-    root = tmp_path_factory.mktemp("engines")
-    messy_table().to_csv(root / "table.csv", index=False)
-    done = {}
-    for engine in ("pandas", "spark"):
-        where = root / engine
-        (where / "data").mkdir(parents=True)
-        (where / "data" / "table.csv").write_bytes((root / "table.csv").read_bytes())
-        params = {"data": {"source": "data/table.csv", "target": "status"},
-                  "audit": {"passes": 2},  # the second pass refits without the first's flags
-                  "compute": {"engine": engine, "spark": SPARK}}
-        (where / "params.yaml").write_text(yaml.safe_dump(params))
-        with inside(where):
-            ingest.main()
-        done[engine] = where
-    return done
-
-
-def _exp(kind: str, **kwargs) -> dict:
-    return {"type": kind, "kwargs": kwargs, "severity": "warning", "meta": {}}
-
-
-# tighter than the drafted suite, so that each kind of row-level check quarantines rows
-TIGHTER = [_exp("expect_column_values_to_be_between", column="income", min_value=0,
-                max_value=200_000),
-           _exp("expect_column_values_to_be_between", column="joined",
-                min_value="2020-02-01T00:00:00", max_value="2030-01-01T00:00:00"),
-           _exp("expect_column_values_to_match_regex", column="age", regex="^[0-9]+$"),
-           _exp("expect_column_value_lengths_to_be_between", column="note", min_value=1,
-                max_value=52),
-           _exp("expect_column_values_to_be_in_set", column="city",
-                value_set=["Lille", "Lyon", "Nice", "Paris", "Brest"])]
-
-
-def _suite_file(where):
-    return where / "gx" / "expectations" / "table.json"
-
-
-@pytest.fixture(scope="module")
-def validated(projects):
-    """Both projects validated by the same suite: drafted on the pandas project (the Spark
-    project's draft must equal it), tightened by :data:`TIGHTER`."""
-    for where in projects.values():
-        with inside(where):
-            suite.draft()
-    drafted = {e: json.loads(_suite_file(w).read_text()) for e, w in projects.items()}
-    def without_ids(checks):
-        return [{k: v for k, v in e.items() if k != "id"} for e in checks["expectations"]]
-
-    assert without_ids(drafted["spark"]) == without_ids(drafted["pandas"])
-    tightened = {**drafted["pandas"], "expectations": drafted["pandas"]["expectations"] + TIGHTER}
-    for where in projects.values():
-        _suite_file(where).write_text(json.dumps(tightened))
-        with inside(where):
-            validate.main()
-    return projects
-
-
-def read(where, path) -> pd.DataFrame:
-    return pd.read_parquet(where / path)
-
 
 @pytest.mark.parametrize("path", [paths.PREPARED_TRAIN, paths.PREPARED_TEST, paths.UNLABELLED,
                                   paths.LABEL_TRUTH])
-def test_both_engines_write_the_same_rows_ids_and_values(projects, path):
-    pandas_out, spark_out = read(projects["pandas"], path), read(projects["spark"], path)
-    assert (projects["spark"] / path).is_dir()
+def test_both_engines_write_the_same_rows_ids_and_values(spark_validated, path):
+    pandas_out, spark_out = (read(spark_validated[e], path) for e in ENGINES)
+    assert (spark_validated["spark"] / path).is_dir()
     assert list(spark_out.columns) == list(pandas_out.columns)
     pd.testing.assert_series_equal(spark_out["row_id"], pandas_out["row_id"])
     assert_same_values(spark_out, pandas_out)
 
 
-def assert_same_values(spark_out: pd.DataFrame, pandas_out: pd.DataFrame) -> None:
-    # Spark's Parquet has no pandas metadata: nullable booleans come back as objects, and
-    # timestamps in microseconds; the values are the same
-    pd.testing.assert_frame_equal(missing_as_none(spark_out.astype(pandas_out.dtypes.to_dict())),
-                                  missing_as_none(pandas_out))
-
-
-def missing_as_none(frame: pd.DataFrame) -> pd.DataFrame:
-    """Missing text cells as None (an all-missing label column reads as NaN from Spark's file,
-    as None from pandas')."""
-    text = frame.select_dtypes(include=["object", "string"]).columns
-    return frame.assign(**{c: frame[c].astype(object).where(frame[c].notna(), None)
-                           for c in text})
-
-
-def test_both_engines_record_the_same_roles_and_counts(projects):
+def test_both_engines_record_the_same_roles_and_counts(spark_validated):
     def metrics(engine):
-        found = json.loads((projects[engine] / paths.METRICS / "ingest.json").read_text())
+        found = json.loads((spark_validated[engine] / paths.METRICS / "ingest.json").read_text())
         found.pop("roles_inferred_on_rows", None)
         return found
 
-    roles = {e: json.loads((projects[e] / paths.COLUMN_ROLES).read_text()) for e in projects}
+    roles = {e: json.loads((spark_validated[e] / paths.COLUMN_ROLES).read_text())
+             for e in ENGINES}
     assert roles["spark"] == roles["pandas"]
     assert roles["pandas"]["columns"]["code"]["role"] == "categorical"
     assert metrics("spark") == metrics("pandas")
-    train = read(projects["spark"], paths.PREPARED_TRAIN)
+    train = read(spark_validated["spark"], paths.PREPARED_TRAIN)
     assert train["age"].map(type).eq(str).all()  # one unreadable age: the column stays text
     assert train["row_id"].str.contains("-").any()  # duplicates numbered
 
@@ -286,47 +197,47 @@ def test_bad_tables_get_the_same_sentence_on_both_engines(case, tmp_path, monkey
     assert found["spark"] == found["pandas"]
 
 
-def test_both_engines_quarantine_the_same_rows_for_the_same_reasons(validated):
-    pandas_out, spark_out = (read(validated[e], paths.QUARANTINE) for e in ("pandas", "spark"))
+def test_both_engines_quarantine_the_same_rows_for_the_same_reasons(spark_validated):
+    pandas_out, spark_out = (read(spark_validated[e], paths.QUARANTINE) for e in ENGINES)
     reasons = set("; ".join(pandas_out["reasons"]).split("; "))
     assert {r.split("(")[0] for r in reasons} >= {e["type"] for e in TIGHTER} - {
         "expect_column_values_to_be_in_set"}
     assert 0.02 < len(pandas_out) / 20_000 < 0.05
-    assert (validated["spark"] / paths.QUARANTINE).is_dir()
+    assert (spark_validated["spark"] / paths.QUARANTINE).is_dir()
     assert_same_values(spark_out, pandas_out)
 
 
 @pytest.mark.parametrize("path", [paths.VALIDATED_TRAIN, paths.VALIDATED_TEST])
-def test_both_engines_keep_the_same_rows(validated, path):
-    test_both_engines_write_the_same_rows_ids_and_values(validated, path)
+def test_both_engines_keep_the_same_rows(spark_validated, path):
+    test_both_engines_write_the_same_rows_ids_and_values(spark_validated, path)
 
 
-def test_both_engines_report_the_same_validation(validated):
+def test_both_engines_report_the_same_validation(spark_validated):
     for path in (paths.METRICS / "validate.json", paths.DRIFT):
-        assert json.loads((validated["spark"] / path).read_text()) == json.loads(
-            (validated["pandas"] / path).read_text())
-    assert (validated["spark"] / paths.DATA_DOCS / "index.html").is_file()
+        assert json.loads((spark_validated["spark"] / path).read_text()) == json.loads(
+            (spark_validated["pandas"] / path).read_text())
+    assert (spark_validated["spark"] / paths.DATA_DOCS / "index.html").is_file()
 
 
 VALIDATE_FAILURES = {
-    "a critical table check": {**_exp("expect_table_row_count_to_be_between", min_value=1,
+    "a critical table check": {**expectation("expect_table_row_count_to_be_between", min_value=1,
                                       max_value=100), "severity": "critical"},
-    "too many rows quarantined": _exp("expect_column_values_to_be_between", column="income",
+    "too many rows quarantined": expectation("expect_column_values_to_be_between", column="income",
                                       min_value=0, max_value=5_000),
-    "a missing column": {**_exp("expect_column_values_to_not_be_null", column="nope"),
+    "a missing column": {**expectation("expect_column_values_to_not_be_null", column="nope"),
                          "severity": "critical"},
 }
 
 
 @pytest.mark.parametrize("case", list(VALIDATE_FAILURES), ids=list(VALIDATE_FAILURES))
-def test_validation_failures_read_the_same_on_both_engines(case, validated, tmp_path):
+def test_validation_failures_read_the_same_on_both_engines(case, spark_validated, tmp_path):
     found = {}
-    for engine, where in validated.items():
+    for engine, where in spark_validated.items():
         copy = tmp_path / engine
         shutil.copytree(where, copy, ignore=shutil.ignore_patterns("validated", "reports"))
-        checks = json.loads(_suite_file(copy).read_text())
+        checks = json.loads(suite_file(copy).read_text())
         checks["expectations"].append(VALIDATE_FAILURES[case])
-        _suite_file(copy).write_text(json.dumps(checks))
+        suite_file(copy).write_text(json.dumps(checks))
         with inside(copy), pytest.raises(DatacentricError) as raised:
             validate.main()
         found[engine] = str(raised.value)
@@ -334,11 +245,11 @@ def test_validation_failures_read_the_same_on_both_engines(case, validated, tmp_
     assert found["spark"] == found["pandas"]
 
 
-def test_a_column_dropped_after_the_suite_was_drafted_is_skipped_alike(validated, tmp_path,
+def test_a_column_dropped_after_the_suite_was_drafted_is_skipped_alike(spark_validated, tmp_path,
                                                                        capsys):
     """Its expectations are skipped with the same sentence; the rest of the suite still
     judges the table, which passes on both engines."""
-    for engine, where in validated.items():
+    for engine, where in spark_validated.items():
         copy = tmp_path / engine
         shutil.copytree(where, copy, ignore=shutil.ignore_patterns("prepared", "validated",
                                                                    "reports"))
@@ -369,23 +280,23 @@ def test_a_dotted_column_name_is_refused_on_spark(tmp_path, monkeypatch):
 
 def test_suites_name_pandas_types_that_spark_reads_too():
     checks = {"expectations": [
-        _exp("expect_column_values_to_be_of_type", column="a", type_="str"),
-        _exp("expect_column_values_to_be_in_type_list", column="b",
+        expectation("expect_column_values_to_be_of_type", column="a", type_="str"),
+        expectation("expect_column_values_to_be_in_type_list", column="b",
              type_list=["float64", "DecimalType"]),
-        _exp("expect_column_values_to_be_of_type", column="c", type_="MapType")]}
+        expectation("expect_column_values_to_be_of_type", column="c", type_="MapType")]}
     kwargs = [e["kwargs"] for e in for_spark(checks)["expectations"]]
     assert kwargs[0]["type_"] == "StringType"
     assert kwargs[1]["type_list"] == ["float64", "DecimalType", "DoubleType"]
     assert kwargs[2]["type_"] == "MapType"
 
 
-def test_a_condition_that_selects_other_rows_than_counted_is_refused(validated):
+def test_a_condition_that_selects_other_rows_than_counted_is_refused(spark_validated):
     from datacentric.spark import tables
     from datacentric.spark.session import spark_session
     from datacentric.spark.validate import quarantine_rows
 
     session = spark_session(SparkParams(**SPARK))
-    frame = tables.read_parquet(session, validated["spark"] / paths.PREPARED_TEST)
+    frame = tables.read_parquet(session, spark_validated["spark"] / paths.PREPARED_TEST)
     outcome = ValidationOutcome("test", [ExpectationOutcome(
         "expect_column_values_to_not_be_null", "income", "warning", success=False,
         unexpected_count=3, failing_rows_condition="income IS NULL")])
@@ -394,15 +305,15 @@ def test_a_condition_that_selects_other_rows_than_counted_is_refused(validated):
 
 
 def test_a_suite_drafted_on_spark_sees_every_class_and_the_whole_row_count(
-        projects, tmp_path, capsys):
+        spark_validated, tmp_path, capsys):
     where = tmp_path / "sampled"
-    shutil.copytree(projects["spark"], where, ignore=shutil.ignore_patterns("gx"))
+    shutil.copytree(spark_validated["spark"], where, ignore=shutil.ignore_patterns("gx"))
     params = yaml.safe_load((where / "params.yaml").read_text())
     params["compute"]["spark"]["sample_rows"] = 500
     (where / "params.yaml").write_text(yaml.safe_dump(params))
     with inside(where):
         suite.draft()
-    drafted = json.loads(_suite_file(where).read_text())
+    drafted = json.loads(suite_file(where).read_text())
     checks = {(e["type"], e["kwargs"].get("column")): e["kwargs"]
               for e in drafted["expectations"]}
     train = read(where, paths.PREPARED_TRAIN)
@@ -442,235 +353,38 @@ def test_numbered_rows_come_to_the_driver_in_parts_as_pandas_reads_them(tmp_path
     pd.testing.assert_frame_equal(found, pd.read_parquet(tmp_path / "rows"))
 
 
-@pytest.fixture(scope="module")
-def audited(validated):
-    for where in validated.values():
-        with inside(where):
-            audit.main()
-    return validated
-
-
-AUDIT_OUTPUTS = [paths.LABEL_ISSUES, paths.PRED_PROBS]
-
-
-@pytest.mark.parametrize("path", AUDIT_OUTPUTS)
-def test_both_engines_audit_the_same_rows_alike(audited, path):
-    pandas_out, spark_out = (read(audited[e], path) for e in ("pandas", "spark"))
-    pd.testing.assert_series_equal(spark_out["row_id"], pandas_out["row_id"])
-    flags = [c for c in pandas_out.columns if c.startswith("is_")]
-    if flags:  # the issue calls for 95% agreement; the same fold models give every flag
-        assert (spark_out[flags] == pandas_out[flags]).to_numpy().mean() >= 0.95
-        assert pandas_out["is_label_issue"].any() and pandas_out["is_outlier_issue"].any()
-    pd.testing.assert_frame_equal(spark_out, pandas_out, check_exact=False, rtol=1e-9)
-
-
-def test_both_engines_write_the_same_review_sheet_and_audit_metrics(audited):
-    for path in (paths.REVIEW_SHEET, paths.METRICS / "audit.json", paths.LEAKAGE):
-        assert (audited["spark"] / path).read_text() == (audited["pandas"] / path).read_text()
-
-
-def test_datalab_on_a_sample_flags_only_sampled_rows(audited, tmp_path):
-    where = tmp_path / "sampled"
-    shutil.copytree(audited["spark"], where)
-    params = yaml.safe_load((where / "params.yaml").read_text())
-    params["compute"]["spark"]["sample_rows"] = 2_000
-    params["audit"].update(models=["logreg"], passes=1)  # the label audit is not under test
-    (where / "params.yaml").write_text(yaml.safe_dump(params))
-    with inside(where):
-        audit.main()
-    found = json.loads((where / paths.METRICS / "audit.json").read_text())["train"]
-    assert 1_990 <= found["data_check_rows"] <= 2_003  # stratified: one more row per class
-    issues = read(where, paths.LABEL_ISSUES)
-    train = issues[issues["split"] == "train"]
-    assert train["outlier_score"].notna().sum() == found["data_check_rows"]
-    assert train["is_outlier_issue"].sum() == found["outlier"]
-    datalab = ["is_outlier_issue", "is_near_duplicate_issue", "is_class_imbalance_issue"]
-    assert not train.loc[train["outlier_score"].isna(), datalab].any().any()
-    assert train["label_score"].notna().all()  # label issues cover every row
-
-
-ARMS = ["raw", "prune", "relabel", "reweight", "dedupe", "outliers", "reviewed+prune+reweight"]
-
-
-@pytest.fixture(scope="module")
-def cleaned(audited):
-    """Every kind of data arm built by both engines, with the same review decisions (a drop
-    and a relabel of flagged rows)."""
-    issues = read(audited["pandas"], paths.LABEL_ISSUES)
-    flagged = issues[(issues["split"] == "train") & issues["is_label_issue"]]
-    other = {c: next(o for o in sorted(issues["given_label"].astype(str).unique()) if o != c)
-             for c in issues["given_label"].astype(str).unique()}
-    decisions = pd.DataFrame({
-        "row_id": flagged["row_id"].iloc[:2],
-        "decision": ["drop", f"relabel:{other[str(flagged['given_label'].iloc[1])]}"],
-        "reviewer": "test", "decided_at": "2026-11-27T00:00:00"})
-    for where in audited.values():
-        (where / paths.DECISIONS).parent.mkdir(parents=True, exist_ok=True)
-        decisions.to_csv(where / paths.DECISIONS, index=False)
-        with inside(where):
-            for arm in ARMS:
-                clean.main(arm)
-    return audited
-
-
-@pytest.mark.parametrize("arm", ARMS)
-def test_both_engines_build_the_same_data_arms(cleaned, arm):
-    pandas_rows, spark_rows = (read(cleaned[e], paths.CLEAN / f"{arm}.parquet")
-                               for e in ("pandas", "spark"))
-    assert (cleaned["spark"] / paths.CLEAN / f"{arm}.parquet").is_dir()  # written by Spark
-    assert list(spark_rows.columns) == list(pandas_rows.columns)
-    assert_same_values(spark_rows, pandas_rows)
-    for path in (paths.CLEAN / f"{arm}_changes.parquet", paths.METRICS / "clean" / f"{arm}.json"):
-        assert (cleaned["spark"] / path).read_bytes() == (cleaned["pandas"] / path).read_bytes()
-
-
-def test_the_data_arms_change_what_they_say(cleaned):
-    pandas_rows = read(cleaned["pandas"], paths.CLEAN / "reviewed+prune+reweight.parquet")
-    train = read(cleaned["pandas"], paths.VALIDATED_TRAIN)
-    changes = read(cleaned["pandas"], paths.CLEAN / "reviewed+prune+reweight_changes.parquet")
-    assert set(changes["change"]) == {"removed", "relabelled", "reweighted"}
-    removed = set(changes.loc[changes["change"] == "removed", "row_id"])
-    assert len(pandas_rows) == len(train) - len(removed)
-    assert pandas_rows["sample_weight"].lt(1).any()
-
-
-@pytest.fixture(scope="module")
-def xgb_cells(cleaned):
-    for where in cleaned.values():
-        with inside(where):
-            cell.main("reweight", "xgb", seeds=[0])
-    return cleaned
-
-
-def _cell_out(where, name: str) -> pd.DataFrame:
-    return pd.read_parquet(where / paths.CELLS / "reweight__xgb" / "seed_0" / name)
-
-
-def test_both_engines_train_the_xgb_arm_on_the_same_rows_alike(xgb_cells):
-    found = {e: {n: _cell_out(w, f"{n}.parquet") for n in ("predictions", "selection")}
-             for e, w in xgb_cells.items()}
-    for name in ("predictions", "selection"):
-        pandas_out, spark_out = found["pandas"][name], found["spark"][name]
-        assert list(spark_out.columns) == list(pandas_out.columns)
-        pd.testing.assert_series_equal(spark_out["row_id"], pandas_out["row_id"])
-        assert (spark_out["label"] == pandas_out["label"]).all()
-        # one XGBoost on the driver against two Spark workers, early stopping on other rows
-        assert (spark_out["predicted"] == pandas_out["predicted"]).mean() > 0.9
-        assert abs(spark_out["correct"].mean() - pandas_out["correct"].mean()) < 0.02
-    metrics = {e: json.loads((w / paths.CELLS / "reweight__xgb" / "seed_0" / "metrics.json"
-                              ).read_text()) for e, w in xgb_cells.items()}
-    for key in ("train_rows", "selection_rows"):
-        assert metrics["spark"][key] == metrics["pandas"][key]
-    # the selection keys' file the executors read goes with the stage
-    assert not [p for p in (xgb_cells["spark"] / paths.CELLS).iterdir() if p.name[0] == "."]
-
-
-def test_the_xgb_cell_on_spark_repeats_itself(xgb_cells):
-    first = _cell_out(xgb_cells["spark"], "predictions.parquet")
-    with inside(xgb_cells["spark"]):
-        cell.main("reweight", "xgb", seeds=[0])
-    pd.testing.assert_frame_equal(_cell_out(xgb_cells["spark"], "predictions.parquet"), first)
-
-
-# a short schedule: the test compares engines, not networks
-TORCH = {"max_epochs": 20, "patience": 4}
-
-
-@pytest.fixture(scope="module")
-def torch_cells(cleaned):
-    """The mlp cell on the weighted arm: on pandas, one process per seed for three seeds; on
-    Spark, seed 0 through TorchDistributor in two Gloo processes."""
-    for engine, where in cleaned.items():
-        set_params(where, {"train": {"torch": TORCH, "launch": {
-            "processes_per_node": 2 if engine == "spark" else 1}}})
-        with inside(where):
-            cell.main("reweight", "mlp", seeds=[0] if engine == "spark" else [0, 1, 2])
-    return cleaned
-
-
-def test_the_torch_cell_on_spark_trains_in_two_processes_as_well_as_one(torch_cells):
-    cells = {e: w / paths.CELLS / "reweight__mlp" for e, w in torch_cells.items()}
-    spark_out = pd.read_parquet(cells["spark"] / "seed_0" / "predictions.parquet")
-    single = [pd.read_parquet(cells["pandas"] / f"seed_{s}" / "predictions.parquet")
-              for s in range(3)]
-    assert list(spark_out.columns) == list(single[0].columns)
-    pd.testing.assert_series_equal(spark_out["row_id"], single[0]["row_id"])
-    assert (spark_out["label"] == single[0]["label"]).all()
-    accuracy = [frame["correct"].mean() for frame in single]
-    # within the spread over seeds of one-process training (three standard deviations, at
-    # least a point either side)
-    margin = max(3 * np.std(accuracy), 0.01)
-    assert abs(spark_out["correct"].mean() - np.mean(accuracy)) <= margin
-    metrics = {e: json.loads((c / "seed_0" / "metrics.json").read_text())
-               for e, c in cells.items()}
-    for key in ("train_rows", "selection_rows"):
-        assert metrics["spark"][key] == metrics["pandas"][key]
-
-
-def test_the_torch_cell_on_spark_repeats_itself(torch_cells):
-    found = torch_cells["spark"] / paths.CELLS / "reweight__mlp" / "seed_0" / "predictions.parquet"
-    first = pd.read_parquet(found)
-    with inside(torch_cells["spark"]):
-        cell.main("reweight", "mlp", seeds=[0])
-    pd.testing.assert_frame_equal(pd.read_parquet(found), first)
-    assert not list((torch_cells["spark"] / paths.CELLS).glob(".shards.*"))  # scratch removed
-
-
-@pytest.mark.parametrize("case", ["processes", "validation"])
-def test_torch_cells_that_cannot_train_on_spark_are_refused(case, cleaned, tmp_path):
-    from datacentric.models.torch_classifier import TorchClassifier
-    from datacentric.roles import TableRoles
-    from datacentric.spark import tables
-    from datacentric.spark.cell import run_torch_cell
-    from datacentric.spark.session import spark_session
-
-    rows = read(cleaned["spark"], paths.CLEAN / "raw.parquet").head(3)
-    rows.to_parquet(tmp_path / "three.parquet", index=False)
-    session = spark_session(SparkParams(**SPARK))
-    train_rows = tables.read_parquet(session, tmp_path / "three.parquet")
-    roles = TableRoles.from_dict(json.loads((cleaned["spark"] / paths.COLUMN_ROLES).read_text()))
-    processes, fraction, expected = {
-        "processes": (8, 0.15, r"^train.launch asks for 8 torch processes, but \d+ of them"),
-        "validation": (1, 1e-9, r"^train.torch.validation_fraction \(1e-09\) leaves none of "
-                                r"the 3 training rows")}[case]
-    with pytest.raises(DatacentricError, match=expected):
-        run_torch_cell(train_rows, [], roles, model=TorchClassifier(validation_fraction=fraction),
-                       classes=np.unique(rows["label"]), options=FeatureOptions(),
-                       sample_rows=100, processes=processes, scratch=tmp_path / "rows")
-
-
 @pytest.mark.parametrize("path", [paths.FEATURES_TRAIN, paths.FEATURES_TEST])
-def test_both_engines_featurize_alike(validated, path):
-    for where in validated.values():
+def test_both_engines_featurize_alike(spark_validated, path):
+    for where in spark_validated.values():
         if not (where / path).exists():
             with inside(where):
                 featurize.main()
-    pandas_out, spark_out = read(validated["pandas"], path), read(validated["spark"], path)
-    assert (validated["spark"] / path).is_dir()  # written by Spark
+    pandas_out, spark_out = (read(spark_validated[e], path) for e in ENGINES)
+    assert (spark_validated["spark"] / path).is_dir()  # written by Spark
     assert list(spark_out.columns) == list(pandas_out.columns)
     pd.testing.assert_frame_equal(spark_out, pandas_out, check_exact=False, rtol=1e-9)
     # every row fits in the driver's sample, so the featurizer is the pandas engine's
     for written in (paths.FEATURIZER, paths.METRICS / "featurize.json"):
-        assert (validated["spark"] / written).read_bytes() == (
-            validated["pandas"] / written).read_bytes()
+        assert (spark_validated["spark"] / written).read_bytes() == (
+            spark_validated["pandas"] / written).read_bytes()
 
 
 @pytest.fixture(scope="module")
-def trained(validated, tmp_path_factory):
+def trained(spark_validated, tmp_path_factory):
     """A model trained on the pandas project, and a Spark project holding the same files (so
     both engines score with the same featurizer and model), and a new delivery: rows of
     another draw of the table with duplicates, every value readable."""
-    with inside(validated["pandas"]):
+    with inside(spark_validated["pandas"]):
         featurize.main()
         train.main()
     where = tmp_path_factory.mktemp("scoring") / "spark"
-    shutil.copytree(validated["pandas"], where)
+    shutil.copytree(spark_validated["pandas"], where)
     params = yaml.safe_load((where / "params.yaml").read_text())
     params["compute"]["engine"] = "spark"
     (where / "params.yaml").write_text(yaml.safe_dump(params))
     batch = where.parent / "new.csv"
     messy_table(3000, random_state=1).to_csv(batch, index=False)
-    return {"pandas": validated["pandas"], "spark": where}, batch
+    return {"pandas": spark_validated["pandas"], "spark": where}, batch
 
 
 def test_both_engines_score_a_delivery_alike(trained):
