@@ -24,31 +24,10 @@ from datacentric.roles import infer_roles
 
 
 def pytest_xdist_auto_num_workers(config) -> int:
-    """Two workers more than cores for ``-n auto``: the end-to-end tests spend much of their
-    time waiting on the processes they start (DVC stages, JVMs, DVC's queue), which more
-    workers fill (on two cores: 1,021 s with two workers, 722 s with three; on a slower day,
-    at d0952d0, 1,150 s with three and 1,052 s with four)."""
-    return (os.cpu_count() or 1) + 2
-
-
-# The modules that take minutes, longest first (`python -m pytest --durations=0`): workers get
-# whole modules in collection order (`--dist loadfile --no-loadscope-reorder`), so these start
-# first and the quick ones fill in at the end; the modules that copy a shared build
-# (`sample_project`, `spark_validated`) come after the ones that make it.
-LONGEST_FIRST = ("test_spark_pipeline", "test_bad_inputs", "test_pipeline", "test_spark_engine",
-                 "test_own_data", "test_pipeline_training", "test_spark_cells",
-                 "test_own_data_leak")
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Modules in :data:`LONGEST_FIRST` order, then the rest; in each module its slow tests
-    first, in their order (a worker is sent its next module when two tests are left)."""
-    def rank(item: pytest.Item) -> tuple:
-        module = item.path.stem
-        order = LONGEST_FIRST.index(module) if module in LONGEST_FIRST else len(LONGEST_FIRST)
-        return order, str(item.path), item.get_closest_marker("slow") is None
-
-    items.sort(key=rank)
+    """One worker more than cores for ``-n auto``: the end-to-end tests spend part of their
+    time waiting on the processes they start (DVC stages, JVMs, DVC's queue), which a third
+    worker fills on two cores (the suite: 1,021 s with two workers, 722 s with three)."""
+    return (os.cpu_count() or 1) + 1
 
 
 def make_mixed_frame(n_rows: int = 300, *, random_state: int = 0) -> pd.DataFrame:
