@@ -73,14 +73,14 @@ def expectation(kind: str, **kwargs) -> dict:
 
 # tighter than the drafted suite, so that each kind of row-level check quarantines rows
 TIGHTER = [expectation("expect_column_values_to_be_between", column="income", min_value=0,
-                max_value=200_000),
+                       max_value=200_000),
            expectation("expect_column_values_to_be_between", column="joined",
-                min_value="2020-02-01T00:00:00", max_value="2030-01-01T00:00:00"),
+                       min_value="2020-02-01T00:00:00", max_value="2030-01-01T00:00:00"),
            expectation("expect_column_values_to_match_regex", column="age", regex="^[0-9]+$"),
            expectation("expect_column_value_lengths_to_be_between", column="note", min_value=1,
-                max_value=52),
+                       max_value=52),
            expectation("expect_column_values_to_be_in_set", column="city",
-                value_set=["Lille", "Lyon", "Nice", "Paris", "Brest"])]
+                       value_set=["Lille", "Lyon", "Nice", "Paris", "Brest"])]
 
 
 def suite_file(where: Path) -> Path:
