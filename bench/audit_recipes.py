@@ -49,8 +49,9 @@ from sklearn.metrics import average_precision_score, precision_recall_fscore_sup
 
 from datacentric.columns import LABEL
 from datacentric.dataset import flip_labels, prepare_with_ids
-from datacentric.label_audit import audit_label_errors, out_of_fold_pred_probs, review_order
+from datacentric.label_audit import audit_label_errors, out_of_fold_pred_probs
 from datacentric.params import AuditParams
+from datacentric.review import review_order
 from datacentric.roles import TableRoles
 
 FOLDS = 5

@@ -369,13 +369,6 @@ def audit_label_errors(labels: np.ndarray, classes: np.ndarray,
     return table, ensemble
 
 
-def review_order(table: pd.DataFrame) -> np.ndarray:
-    """Row positions of a :func:`find_label_errors` table in the order a reviewer reads them:
-    flagged rows first, those most runs agree on first, then by ascending ``label_score``."""
-    return np.lexsort((table["label_score"].to_numpy(), -table["stability"].to_numpy(),
-                       ~table["is_label_issue"].to_numpy(dtype=bool)))
-
-
 def noise_matrix(labels: np.ndarray, pred_probs: np.ndarray, classes: np.ndarray
                  ) -> pd.DataFrame:
     """cleanlab's estimated joint distribution of (given label, true label), shape (K, K),

@@ -34,6 +34,16 @@ COMPARISON = RESULTS / "comparison.json"
 EFFECTS = RESULTS / "effects.csv"
 CURVE = RESULTS / "cleaning_curve.csv"
 
+
+def arm_dir(data_arm: str, model_arm: str) -> Path:
+    """A cell's output folder: one subfolder per seed."""
+    return CELLS / f"{data_arm}__{model_arm}"
+
+
+def cell_dir(data_arm: str, model_arm: str, seed: int) -> Path:
+    return arm_dir(data_arm, model_arm) / f"seed_{seed}"
+
+
 FEATURES = Path("data/features")
 FEATURES_TRAIN = FEATURES / "train.parquet"
 FEATURES_TEST = FEATURES / "test.parquet"

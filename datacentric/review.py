@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from datacentric.columns import LABEL, ROW_ID
 from datacentric.errors import DatacentricError
-from datacentric.label_audit import review_order
 
 DECISION_HELP = "keep | relabel:CLASS | drop"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -23,6 +23,14 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
             out[name] = text.where(~risky, "'" + text.astype(str))
     out.columns = [("'" + c) if str(c).startswith(_FORMULA_START) else c for c in out.columns]
     return out
+
+
+def review_order(table: pd.DataFrame) -> np.ndarray:
+    """Row positions of a :func:`~datacentric.label_audit.find_label_errors` table in the order
+    a reviewer reads them: flagged rows first, those most runs agree on first, then by
+    ascending ``label_score``."""
+    return np.lexsort((table["label_score"].to_numpy(), -table["stability"].to_numpy(),
+                       ~table["is_label_issue"].to_numpy(dtype=bool)))
 
 
 def review_sheet(issues: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:

@@ -36,15 +36,6 @@ from datacentric.selection import selection_rows
 from datacentric.tuning import tune_hgb, tune_torch
 
 
-def arm_dir(data_arm: str, model_arm: str) -> Path:
-    """The cell's output folder: one subfolder per seed."""
-    return paths.CELLS / f"{data_arm}__{model_arm}"
-
-
-def cell_dir(data_arm: str, model_arm: str, seed: int) -> Path:
-    return arm_dir(data_arm, model_arm) / f"seed_{seed}"
-
-
 def fit_arm(model_arm: str, X: pd.DataFrame, y: np.ndarray, weights: np.ndarray | None,
             params: Params, seed: int):
     """A fitted classifier for ``model_arm`` (a zoo model, ``tuned``, ``tuned_mlp`` or ``xgb``) on
@@ -201,7 +192,7 @@ def main(data_arm: str, model_arm: str, params_path: str = "params.yaml",
     leave_process_group()
     if not current_shard().is_main:  # under torchrun, rank 0 writes what every rank trained
         return
-    with atomic_path(arm_dir(data_arm, model_arm)) as out:
+    with atomic_path(paths.arm_dir(data_arm, model_arm)) as out:
         for seed, (predictions, selected) in runs.items():
             metrics = score(predictions[LABEL].to_numpy(),
                             predictions[[f"proba_{c}" for c in classes]].to_numpy(), classes)

@@ -33,7 +33,6 @@ from datacentric.io import (
 )
 from datacentric.params import load_params
 from datacentric.plots import forest, per_seed, save_png
-from datacentric.stages.cell import cell_dir
 
 
 def main(params_path: str = "params.yaml") -> None:
@@ -43,10 +42,10 @@ def main(params_path: str = "params.yaml") -> None:
     cells = [(d, m) for d in compare.data_arms for m in compare.model_arms]
     # the contrasts need per-row correctness only; with millions of test rows the other
     # prediction columns would dominate the memory
-    predictions = {cell: [read_input(cell_dir(*cell, s) / "predictions.parquet",
+    predictions = {cell: [read_input(paths.cell_dir(*cell, s) / "predictions.parquet",
                                      columns=[ROW_ID, "correct"])
                           for s in compare.seeds] for cell in cells}
-    cell_metrics = {cell: [read_json_input(cell_dir(*cell, s) / "metrics.json")
+    cell_metrics = {cell: [read_json_input(paths.cell_dir(*cell, s) / "metrics.json")
                            for s in compare.seeds] for cell in cells}
     selection_scores = {cell: float(np.mean([m["selection_accuracy"] for m in metrics]))
                         for cell, metrics in cell_metrics.items()}

@@ -26,7 +26,6 @@ from datacentric.report import (
     row_order_phrase,
     table_rows,
 )
-from datacentric.stages.cell import cell_dir
 
 
 def _json(path: Path) -> dict:
@@ -127,7 +126,7 @@ def _compare(comparison: dict, effects: pd.DataFrame, curve: dict) -> tuple[dict
 def _reference_predictions(comparison: dict, seeds: list[int]) -> pd.DataFrame:
     """The reference cell's test predictions, all seeds stacked."""
     reference = comparison["reference"]
-    return pd.concat([read_input(cell_dir(reference["data_arm"], reference["model_arm"], seed)
+    return pd.concat([read_input(paths.cell_dir(reference["data_arm"], reference["model_arm"], seed)
                                  / "predictions.parquet") for seed in seeds], ignore_index=True)
 
 
