@@ -133,7 +133,7 @@ class _Split:
 
     X: np.ndarray
     y: np.ndarray
-    weights: np.ndarray
+    weights: np.ndarray | None  # None: unweighted (scikit-learn's faster path for HGB bins)
     fit_idx: np.ndarray
     val_idx: np.ndarray
     random_state: int
@@ -146,13 +146,16 @@ class _Split:
         fit_idx, val_idx = train_test_split(index, test_size=validation_fraction,
                                             random_state=random_state,
                                             stratify=y if counts.min() >= 2 else None)
-        weights = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight)
+        weights = None if sample_weight is None else np.asarray(sample_weight)
         return cls(X, y, weights, fit_idx, val_idx, random_state)
+
+    def _weights(self, index: np.ndarray) -> np.ndarray | None:
+        return None if self.weights is None else self.weights[index]
 
     def hgb_outcome(self, params: dict, categorical_features: Sequence[bool] | None
                     ) -> _Outcome:
         model = _model(params, categorical_features, self.random_state).fit(
-            self.X[self.fit_idx], self.y[self.fit_idx], sample_weight=self.weights[self.fit_idx])
+            self.X[self.fit_idx], self.y[self.fit_idx], sample_weight=self._weights(self.fit_idx))
         return _Outcome(self._loss(model))
 
     def torch_outcome(self, trial: optuna.Trial, architecture: str, params: dict) -> _Outcome:
@@ -169,7 +172,7 @@ class _Split:
         model = TorchClassifier(architecture, **params, random_state=self.random_state)
         try:
             model.fit(self.X[self.fit_idx], self.y[self.fit_idx],
-                      sample_weight=self.weights[self.fit_idx], epoch_callback=report)
+                      sample_weight=self._weights(self.fit_idx), epoch_callback=report)
         except optuna.TrialPruned:
             return _Outcome(None, tuple(reports))
         return _Outcome(self._loss(model), tuple(reports))
@@ -182,4 +185,4 @@ class _Split:
         pred_probs[:, np.searchsorted(classes, model.classes_)] = model.predict_proba(
             self.X[self.val_idx])
         return log_loss(self.y[self.val_idx], np.clip(pred_probs, 1e-15, 1), labels=classes,
-                        sample_weight=self.weights[self.val_idx])
+                        sample_weight=self._weights(self.val_idx))
