@@ -4,9 +4,7 @@ engines validate it in."""
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import chdir
 from pathlib import Path
 
 import numpy as np
@@ -53,17 +51,6 @@ def messy_table(rows: int = ROWS, *, random_state: int = 0) -> pd.DataFrame:
     frame.loc[late.random(rows) < 0.02, "income"] = "None"  # no value, in a numeric column
     frame.iloc[100:140] = frame.iloc[60:100].to_numpy()  # exact duplicates
     return frame
-
-
-@contextmanager
-def inside(where: Path) -> Iterator[None]:
-    """Run the body with ``where`` as the working folder, as a stage runs in its project."""
-    cwd = os.getcwd()
-    os.chdir(where)
-    try:
-        yield
-    finally:
-        os.chdir(cwd)
 
 
 def expectation(kind: str, **kwargs) -> dict:
@@ -122,7 +109,7 @@ def validate_on_each_engine(root: Path) -> None:
                   "audit": {"passes": 2},  # the second pass refits without the first's flags
                   "compute": {"engine": engine, "spark": SPARK}}
         (where / "params.yaml").write_text(yaml.safe_dump(params))
-        with inside(where):
+        with chdir(where):
             ingest.main()
             suite.draft()
     drafted = {e: json.loads(suite_file(root / e).read_text()) for e in ENGINES}
@@ -134,5 +121,5 @@ def validate_on_each_engine(root: Path) -> None:
     tightened = {**drafted["pandas"], "expectations": drafted["pandas"]["expectations"] + TIGHTER}
     for engine in ENGINES:
         suite_file(root / engine).write_text(json.dumps(tightened))
-        with inside(root / engine):
+        with chdir(root / engine):
             validate.main()

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import json
 import shutil
+from contextlib import chdir
 
 import numpy as np
 import pandas as pd
 import pytest
 import yaml
 from helpers import set_params
-from spark_tables import SPARK, assert_same_values, inside, read
+from spark_tables import SPARK, assert_same_values, read
 
 from datacentric import paths
 from datacentric.errors import DatacentricError
@@ -26,7 +27,7 @@ pyspark = pytest.importorskip("pyspark")
 @pytest.fixture(scope="module")
 def audited(spark_validated):
     for where in spark_validated.values():
-        with inside(where):
+        with chdir(where):
             audit.main()
     return spark_validated
 
@@ -57,7 +58,7 @@ def test_datalab_on_a_sample_flags_only_sampled_rows(audited, tmp_path):
     params["compute"]["spark"]["sample_rows"] = 2_000
     params["audit"].update(models=["logreg"], passes=1)  # the label audit is not under test
     (where / "params.yaml").write_text(yaml.safe_dump(params))
-    with inside(where):
+    with chdir(where):
         audit.main()
     found = json.loads((where / paths.METRICS / "audit.json").read_text())["train"]
     assert 1_990 <= found["data_check_rows"] <= 2_003  # stratified: one more row per class
@@ -88,7 +89,7 @@ def cleaned(audited):
     for where in audited.values():
         (where / paths.DECISIONS).parent.mkdir(parents=True, exist_ok=True)
         decisions.to_csv(where / paths.DECISIONS, index=False)
-        with inside(where):
+        with chdir(where):
             for arm in ARMS:
                 clean.main(arm)
     return audited
@@ -118,7 +119,7 @@ def test_the_data_arms_change_what_they_say(cleaned):
 @pytest.fixture(scope="module")
 def xgb_cells(cleaned):
     for where in cleaned.values():
-        with inside(where):
+        with chdir(where):
             cell.main("reweight", "xgb", seeds=[0])
     return cleaned
 
@@ -148,7 +149,7 @@ def test_both_engines_train_the_xgb_arm_on_the_same_rows_alike(xgb_cells):
 
 def test_the_xgb_cell_on_spark_repeats_itself(xgb_cells):
     first = _cell_out(xgb_cells["spark"], "predictions.parquet")
-    with inside(xgb_cells["spark"]):
+    with chdir(xgb_cells["spark"]):
         cell.main("reweight", "xgb", seeds=[0])
     pd.testing.assert_frame_equal(_cell_out(xgb_cells["spark"], "predictions.parquet"), first)
 
@@ -164,7 +165,7 @@ def torch_cells(cleaned):
     for engine, where in cleaned.items():
         set_params(where, {"train": {"torch": TORCH, "launch": {
             "processes_per_node": 2 if engine == "spark" else 1}}})
-        with inside(where):
+        with chdir(where):
             cell.main("reweight", "mlp", seeds=[0] if engine == "spark" else [0, 1, 2])
     return cleaned
 
@@ -191,7 +192,7 @@ def test_the_torch_cell_on_spark_trains_in_two_processes_as_well_as_one(torch_ce
 def test_the_torch_cell_on_spark_repeats_itself(torch_cells):
     found = torch_cells["spark"] / paths.CELLS / "reweight__mlp" / "seed_0" / "predictions.parquet"
     first = pd.read_parquet(found)
-    with inside(torch_cells["spark"]):
+    with chdir(torch_cells["spark"]):
         cell.main("reweight", "mlp", seeds=[0])
     pd.testing.assert_frame_equal(pd.read_parquet(found), first)
     assert not list((torch_cells["spark"] / paths.CELLS).glob(".shards.*"))  # scratch removed

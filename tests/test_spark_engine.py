@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from contextlib import chdir
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +20,6 @@ from spark_tables import (
     TIGHTER,
     assert_same_values,
     expectation,
-    inside,
     messy_table,
     read,
     suite_file,
@@ -133,7 +133,7 @@ def test_both_engines_plant_the_same_noise(model, tmp_path):
             "data": {"source": "data/table.csv", "target": "status",
                      "label_noise": {"rate": 0.2, "model": model}},
             "compute": {"engine": engine, "spark": SPARK}}))
-        with inside(where):
+        with chdir(where):
             ingest.main()
         out[engine] = {name: pd.read_parquet(where / "data" / "prepared" / name)
                        for name in ("train.parquet", "label_truth.parquet")}
@@ -238,7 +238,7 @@ def test_validation_failures_read_the_same_on_both_engines(case, spark_validated
         checks = json.loads(suite_file(copy).read_text())
         checks["expectations"].append(VALIDATE_FAILURES[case])
         suite_file(copy).write_text(json.dumps(checks))
-        with inside(copy), pytest.raises(DatacentricError) as raised:
+        with chdir(copy), pytest.raises(DatacentricError) as raised:
             validate.main()
         found[engine] = str(raised.value)
         assert not (copy / paths.VALIDATED).exists()
@@ -254,7 +254,7 @@ def test_a_column_dropped_after_the_suite_was_drafted_is_skipped_alike(spark_val
         shutil.copytree(where, copy, ignore=shutil.ignore_patterns("prepared", "validated",
                                                                    "reports"))
         set_params(copy, {"data": {"columns": {"drop": ["income"]}}})
-        with inside(copy):
+        with chdir(copy):
             ingest.main()
             validate.main()
         said = capsys.readouterr().out
@@ -311,7 +311,7 @@ def test_a_suite_drafted_on_spark_sees_every_class_and_the_whole_row_count(
     params = yaml.safe_load((where / "params.yaml").read_text())
     params["compute"]["spark"]["sample_rows"] = 500
     (where / "params.yaml").write_text(yaml.safe_dump(params))
-    with inside(where):
+    with chdir(where):
         suite.draft()
     drafted = json.loads(suite_file(where).read_text())
     checks = {(e["type"], e["kwargs"].get("column")): e["kwargs"]
@@ -357,7 +357,7 @@ def test_numbered_rows_come_to_the_driver_in_parts_as_pandas_reads_them(tmp_path
 def test_both_engines_featurize_alike(spark_validated, path):
     for where in spark_validated.values():
         if not (where / path).exists():
-            with inside(where):
+            with chdir(where):
                 featurize.main()
     pandas_out, spark_out = (read(spark_validated[e], path) for e in ENGINES)
     assert (spark_validated["spark"] / path).is_dir()  # written by Spark
@@ -374,7 +374,7 @@ def trained(spark_validated, tmp_path_factory):
     """A model trained on the pandas project, and a Spark project holding the same files (so
     both engines score with the same featurizer and model), and a new delivery: rows of
     another draw of the table with duplicates, every value readable."""
-    with inside(spark_validated["pandas"]):
+    with chdir(spark_validated["pandas"]):
         featurize.main()
         train.main()
     where = tmp_path_factory.mktemp("scoring") / "spark"
@@ -390,7 +390,7 @@ def trained(spark_validated, tmp_path_factory):
 def test_both_engines_score_a_delivery_alike(trained):
     projects, batch = trained
     for where in projects.values():
-        with inside(where):
+        with chdir(where):
             predict.main(batch, Path("scored.parquet"), chunk_rows=700)
     assert (projects["spark"] / "scored.parquet").is_dir()  # written by Spark
     pandas_out, spark_out = (read(w, "scored.parquet") for w in projects.values())
@@ -419,7 +419,7 @@ def test_scoring_refusals_read_the_same_on_both_engines(case, trained, tmp_path)
     batch = tmp_path / "new.csv"
     spoil(messy_table(3000, random_state=1)).to_csv(batch, index=False)
     for where in projects.values():
-        with inside(where), pytest.raises(DatacentricError) as refused:
+        with chdir(where), pytest.raises(DatacentricError) as refused:
             predict.main(batch, tmp_path / "scored.parquet", chunk_rows=5000)
         # pandas also names the chunk's rows; a Spark partition does not know its row numbers
         sentence = str(refused.value)
