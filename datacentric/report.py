@@ -53,6 +53,26 @@ def row_order_phrase(p_value: float | None, *, significance: float) -> str:
             f"recent rows differ before trusting the test scores for new data.")
 
 
+def curve_summary(curve: dict) -> str:
+    """The cleaning curve for the page, from metrics/curve.json: the slope of removing the
+    audit's first rows, then the difference from removing as many random rows at the largest
+    size, and what to do when that difference is surely negative."""
+    n = curve["rows_removed"]
+    text = (f"Removing the {n} rows the audit ranks first changed accuracy by "
+            f"{points(curve['gain_per_100_rows'])} points per hundred rows (95% interval "
+            f"{points(curve['gain_per_100_rows_low'])} to "
+            f"{points(curve['gain_per_100_rows_high'])}); at {n} rows that is "
+            f"{points(curve['audit_minus_random'])} points against removing {n} random rows "
+            f"instead (interval {points(curve['audit_minus_random_low'])} to "
+            f"{points(curve['audit_minus_random_high'])}).")
+    if curve["audit_minus_random_high"] < 0:
+        text += (" Removing the audit's first rows costs more than removing random ones: the "
+                 "model learns from them (past the flagged rows the order reaches rows that are "
+                 "hard rather than wrong, often of the rarer classes), so decide on them in the "
+                 "review sheet instead of pruning by the order alone.")
+    return text
+
+
 def render(context: dict) -> str:
     """Render the report template with ``context``; autoescaping is on."""
     environment = jinja2.Environment(

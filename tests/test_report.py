@@ -10,6 +10,7 @@ from helpers import ROOT
 from datacentric.headtohead import curve_note
 from datacentric.report import (
     LABEL_ERROR_BENCHMARK,
+    curve_summary,
     drift_phrases,
     render,
     review_preview,
@@ -105,6 +106,20 @@ def test_the_curve_note_speaks_only_when_curve_and_verdict_disagree():
     assert "point different ways" in curve_note(summary, disagreeing)
     assert "no data arm beats the reference" in curve_note(
         {**summary, "data_gain_real": False}, agreeing)
+
+
+def test_the_curve_summary_says_what_to_do_when_the_audit_order_costs_accuracy():
+    curve = {"rows_removed": 400, "gain_per_100_rows": -0.006, "gain_per_100_rows_low": -0.009,
+             "gain_per_100_rows_high": -0.003, "audit_minus_random": -0.025,
+             "audit_minus_random_low": -0.037, "audit_minus_random_high": -0.013}
+    worse = curve_summary(curve)
+    assert worse.startswith("Removing the 400 rows the audit ranks first changed accuracy by "
+                            "-0.6 points per hundred rows (95% interval -0.9 to -0.3); at 400 "
+                            "rows that is -2.5 points against removing 400 random rows instead "
+                            "(interval -3.7 to -1.3).")
+    assert "decide on them in the review sheet" in worse
+    unclear = curve_summary({**curve, "audit_minus_random_high": 0.004})
+    assert unclear.endswith("(interval -3.7 to +0.4).")
 
 
 def test_the_benchmark_sentence_matches_the_benchmark_results():

@@ -19,6 +19,7 @@ from datacentric.plots import cleaning_curve, forest, heatmap, per_seed, to_svg
 from datacentric.report import (
     LABEL_ERROR_BENCHMARK,
     OTHER_ISSUES,
+    curve_summary,
     drift_phrases,
     points,
     render,
@@ -109,18 +110,11 @@ def _compare(comparison: dict, effects: pd.DataFrame, curve: dict) -> tuple[dict
              "effect": points(e.effect), "interval": f"{points(e.low)} to {points(e.high)}",
              "p": f"{e.p_adjusted:.3f}", "real": "yes" if e.real else "no"}
             for e in effects.itertuples()]
-    summary = (f"Removing the {curve['rows_removed']} rows the audit ranks first changed "
-               f"accuracy by {points(curve['gain_per_100_rows'])} points per hundred rows "
-               f"(95% interval {points(curve['gain_per_100_rows_low'])} to "
-               f"{points(curve['gain_per_100_rows_high'])}); against removing as many random "
-               f"rows, {points(curve['audit_minus_random'])} points (interval "
-               f"{points(curve['audit_minus_random_low'])} to "
-               f"{points(curve['audit_minus_random_high'])}).")
     reference = comparison["reference"]
     return ({"verdict": comparison["verdict"], "effects": rows,
              "reference": cell_name((reference["data_arm"], reference["model_arm"])),
              "metrics": [(k, f"{v:.3f}") for k, v in reference["metrics"].items()]},
-            {"summary": summary, "note": curve_note(comparison, curve)})
+            {"summary": curve_summary(curve), "note": curve_note(comparison, curve)})
 
 
 def _reference_predictions(comparison: dict, seeds: list[int]) -> pd.DataFrame:
