@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from datacentric import review
 from datacentric.columns import LABEL, ROW_ID, WEIGHT
 from datacentric.errors import DatacentricError
 
@@ -169,12 +170,9 @@ def manifest(changes: pd.DataFrame, *, rows_in: int, rows_out: int) -> dict:
 
 
 def review_order(issues: pd.DataFrame, *, random_state: int | None = None) -> pd.Series:
-    """Training ``row_id``s in the order a reviewer would take them: flagged label issues by
-    consensus (``stability`` high first) then ``label_score`` (low first), then the rest.
+    """Training ``row_id``s in the review sheet's order (:func:`datacentric.review.review_order`).
     With ``random_state``, a seeded random order instead, the control for the audit's order."""
     train = issues[issues["split"] == "train"]
     if random_state is not None:
         return train[ROW_ID].sample(frac=1, random_state=random_state).reset_index(drop=True)
-    ranked = train.sort_values(["is_label_issue", "stability", "label_score"],
-                               ascending=[False, False, True], kind="stable")
-    return ranked[ROW_ID].reset_index(drop=True)
+    return train[ROW_ID].iloc[review.review_order(train)].reset_index(drop=True)
