@@ -3,8 +3,9 @@ calibrated ensemble, ranked, and cut at a count chosen per table.
 
 Each (model × repeat) run is temperature-calibrated and the runs are averaged with the convex
 weights that fit the given labels best, so the table decides which models to trust. Each later
-pass refits every model without the rows the pass before flagged. The share of runs that flag
-a row on their own is its ``stability``, so the review sheet can put consensus flags first.
+pass refits every model without the rows the pass before flagged, and rows are ranked by the
+mean of the passes' ensembles. The share of runs that flag a row on their own is its
+``stability``, so the review sheet can put consensus flags first.
 Featurization is fitted inside every fold.
 """
 
@@ -334,24 +335,34 @@ def find_label_errors(labels: np.ndarray, runs: list[np.ndarray], classes: np.nd
     """
     codes = np.searchsorted(classes, labels)
     ensemble, _ = stacked_ensemble(runs, codes)
-    label_score = get_label_quality_scores(labels=codes, pred_probs=ensemble,
-                                           method="self_confidence")
-    order = np.argsort(label_score, kind="stable")
+    order = np.argsort(_given_label_probability(codes, ensemble), kind="stable")
     errors = error_probabilities(codes, ensemble, anchor_label_shares(codes, ensemble,
                                                                       len(classes)))
     count = flag_count(order, errors, int(find_label_issues(labels=codes, pred_probs=ensemble,
                                                             n_jobs=1).sum()))
-    is_label_issue = np.zeros(len(codes), dtype=bool)
-    is_label_issue[order[:count]] = True
     flags = np.array([find_label_issues(labels=codes, pred_probs=p, n_jobs=1) for p in runs])
-    table = pd.DataFrame({
+    return _label_table(codes, classes, ensemble, count=count,
+                        stability=flags.mean(axis=0)), ensemble
+
+
+def _given_label_probability(codes: np.ndarray, ensemble: np.ndarray) -> np.ndarray:
+    return get_label_quality_scores(labels=codes, pred_probs=ensemble, method="self_confidence")
+
+
+def _label_table(codes: np.ndarray, classes: np.ndarray, ensemble: np.ndarray, *, count: int,
+                 stability: np.ndarray) -> pd.DataFrame:
+    """The table :func:`find_label_errors` describes: the ``count`` rows of lowest
+    ``label_score`` (the ``ensemble``'s probability of the given label) flagged."""
+    label_score = _given_label_probability(codes, ensemble)
+    is_label_issue = np.zeros(len(codes), dtype=bool)
+    is_label_issue[np.argsort(label_score, kind="stable")[:count]] = True
+    return pd.DataFrame({
         "is_label_issue": is_label_issue,
         "label_score": label_score,
-        "stability": flags.mean(axis=0),
+        "stability": stability,
         "suggested_label": classes[ensemble.argmax(axis=1)],
         "suggested_confidence": ensemble.max(axis=1),
     })
-    return table, ensemble
 
 
 def audit_label_errors(labels: np.ndarray, classes: np.ndarray,
@@ -361,12 +372,22 @@ def audit_label_errors(labels: np.ndarray, classes: np.ndarray,
     models without the rows the pass before flagged, so that the rows a model learns from
     are cleaner (every row is still scored out of fold). ``fit_runs(excluded)`` returns the
     runs, fitting on no row where the boolean mask ``excluded`` (N,) is set (None: all rows).
+
+    Returns the table and ensemble of :func:`find_label_errors`, where the ensemble is the
+    mean of the passes' ensembles (each pass's models saw other rows, so their mean ranks
+    more steadily than the last pass alone), the flag count is the last pass's, and
+    ``stability`` is the share of every pass's runs that flag the row.
     """
-    excluded = None
+    codes = np.searchsorted(classes, labels)
+    excluded, ensembles, stabilities = None, [], []
     for _ in range(passes):
         table, ensemble = find_label_errors(labels, fit_runs(excluded), classes)
         excluded = table["is_label_issue"].to_numpy()
-    return table, ensemble
+        ensembles.append(ensemble)
+        stabilities.append(table["stability"].to_numpy())
+    ensemble = np.mean(ensembles, axis=0)
+    return _label_table(codes, classes, ensemble, count=int(excluded.sum()),
+                        stability=np.mean(stabilities, axis=0)), ensemble
 
 
 def noise_matrix(labels: np.ndarray, pred_probs: np.ndarray, classes: np.ndarray

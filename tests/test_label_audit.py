@@ -137,6 +137,25 @@ def test_later_passes_refit_without_the_rows_flagged(blobs, runs):
     np.testing.assert_array_equal(seen[2], table["is_label_issue"].to_numpy())
 
 
+def test_rows_are_ranked_by_the_mean_of_the_passes(blobs, runs):
+    classes = np.array(["no", "yes"])
+    labels = blobs[LABEL].to_numpy()
+    per_pass = iter([runs[:1], runs[1:2], runs[2:]])  # another model in each pass
+    table, ensemble = audit_label_errors(labels, classes, lambda excluded: next(per_pass),
+                                         passes=3)
+    passes = [find_label_errors(labels, r, classes) for r in ([runs[0]], [runs[1]], [runs[2]])]
+    np.testing.assert_allclose(ensemble, np.mean([e for _, e in passes], axis=0))
+    np.testing.assert_allclose(table["label_score"],
+                               np.mean([t["label_score"] for t, _ in passes], axis=0))
+    np.testing.assert_allclose(table["stability"],
+                               np.mean([t["stability"] for t, _ in passes], axis=0))
+    count = int(passes[-1][0]["is_label_issue"].sum())  # the last pass's flag count ...
+    assert table["is_label_issue"].sum() == count
+    lowest = np.argsort(table["label_score"].to_numpy(), kind="stable")[:count]
+    assert table["is_label_issue"].to_numpy()[lowest].all()  # ... along the mean's ranking
+    assert set(FLIPPED) <= set(np.flatnonzero(table["is_label_issue"]))
+
+
 def test_excluded_rows_are_predicted_but_never_fitted(blobs):
     roles = roles_of(blobs)
     yes = (blobs[LABEL] == "yes").to_numpy()
