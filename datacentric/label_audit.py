@@ -335,27 +335,30 @@ def find_label_errors(labels: np.ndarray, runs: list[np.ndarray], classes: np.nd
     """
     codes = np.searchsorted(classes, labels)
     ensemble, _ = stacked_ensemble(runs, codes)
-    order = np.argsort(_given_label_probability(codes, ensemble), kind="stable")
+    label_score, order = _ranked(codes, ensemble)
     errors = error_probabilities(codes, ensemble, anchor_label_shares(codes, ensemble,
                                                                       len(classes)))
     count = flag_count(order, errors, int(find_label_issues(labels=codes, pred_probs=ensemble,
                                                             n_jobs=1).sum()))
     flags = np.array([find_label_issues(labels=codes, pred_probs=p, n_jobs=1) for p in runs])
-    return _label_table(codes, classes, ensemble, count=count,
+    return _label_table(classes, ensemble, label_score, flagged=order[:count],
                         stability=flags.mean(axis=0)), ensemble
 
 
-def _given_label_probability(codes: np.ndarray, ensemble: np.ndarray) -> np.ndarray:
-    return get_label_quality_scores(labels=codes, pred_probs=ensemble, method="self_confidence")
+def _ranked(codes: np.ndarray, ensemble: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The ``ensemble``'s probability of each given label (N,) and the row positions by it,
+    lowest first."""
+    label_score = get_label_quality_scores(labels=codes, pred_probs=ensemble,
+                                           method="self_confidence")
+    return label_score, np.argsort(label_score, kind="stable")
 
 
-def _label_table(codes: np.ndarray, classes: np.ndarray, ensemble: np.ndarray, *, count: int,
-                 stability: np.ndarray) -> pd.DataFrame:
-    """The table :func:`find_label_errors` describes: the ``count`` rows of lowest
-    ``label_score`` (the ``ensemble``'s probability of the given label) flagged."""
-    label_score = _given_label_probability(codes, ensemble)
-    is_label_issue = np.zeros(len(codes), dtype=bool)
-    is_label_issue[np.argsort(label_score, kind="stable")[:count]] = True
+def _label_table(classes: np.ndarray, ensemble: np.ndarray, label_score: np.ndarray, *,
+                 flagged: np.ndarray, stability: np.ndarray) -> pd.DataFrame:
+    """The table :func:`find_label_errors` describes, the rows at positions ``flagged``
+    flagged."""
+    is_label_issue = np.zeros(len(label_score), dtype=bool)
+    is_label_issue[flagged] = True
     return pd.DataFrame({
         "is_label_issue": is_label_issue,
         "label_score": label_score,
@@ -386,7 +389,8 @@ def audit_label_errors(labels: np.ndarray, classes: np.ndarray,
         ensembles.append(ensemble)
         stabilities.append(table["stability"].to_numpy())
     ensemble = np.mean(ensembles, axis=0)
-    return _label_table(codes, classes, ensemble, count=int(excluded.sum()),
+    label_score, order = _ranked(codes, ensemble)
+    return _label_table(classes, ensemble, label_score, flagged=order[:int(excluded.sum())],
                         stability=np.mean(stabilities, axis=0)), ensemble
 
 

@@ -140,10 +140,10 @@ def test_later_passes_refit_without_the_rows_flagged(blobs, runs):
 def test_rows_are_ranked_by_the_mean_of_the_passes(blobs, runs):
     classes = np.array(["no", "yes"])
     labels = blobs[LABEL].to_numpy()
-    per_pass = iter([runs[:1], runs[1:2], runs[2:]])  # another model in each pass
+    per_pass = iter([[run] for run in runs])  # another model in each pass
     table, ensemble = audit_label_errors(labels, classes, lambda excluded: next(per_pass),
                                          passes=3)
-    passes = [find_label_errors(labels, r, classes) for r in ([runs[0]], [runs[1]], [runs[2]])]
+    passes = [find_label_errors(labels, [run], classes) for run in runs]
     np.testing.assert_allclose(ensemble, np.mean([e for _, e in passes], axis=0))
     np.testing.assert_allclose(table["label_score"],
                                np.mean([t["label_score"] for t, _ in passes], axis=0))
