@@ -3,8 +3,8 @@ calibrated ensemble, ranked, and cut at a count chosen per table.
 
 Each (model × repeat) run is temperature-calibrated and the runs are averaged with the convex
 weights that fit the given labels best, so the table decides which models to trust. Each later
-pass refits every model without the rows the pass before flagged, and rows are ranked by the
-mean of the passes' ensembles. The share of runs that flag a row on their own is its
+pass refits every model without the rows the pass before is surest are wrong, and rows are
+ranked by the mean of the passes' ensembles. The share of runs that flag a row on their own is its
 ``stability``, so the review sheet can put consensus flags first.
 Featurization is fitted inside every fold.
 """
@@ -333,16 +333,24 @@ def find_label_errors(labels: np.ndarray, runs: list[np.ndarray], classes: np.nd
         ``suggested_label`` and ``suggested_confidence`` (ensemble argmax).
     ensemble : array of shape (N, K), the stacked ensemble's probabilities.
     """
-    codes = np.searchsorted(classes, labels)
+    table, ensemble, _ = _label_pass(np.searchsorted(classes, labels), runs, classes)
+    return table, ensemble
+
+
+def _label_pass(codes: np.ndarray, runs: list[np.ndarray], classes: np.ndarray
+                ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """:func:`find_label_errors` on label ``codes``, and the positions of the rows it is surest
+    are wrong: the first ``min(flag count, cleanlab's count)`` of the ranking."""
     ensemble, _ = stacked_ensemble(runs, codes)
     label_score, order = _ranked(codes, ensemble)
     errors = error_probabilities(codes, ensemble, anchor_label_shares(codes, ensemble,
                                                                       len(classes)))
-    count = flag_count(order, errors, int(find_label_issues(labels=codes, pred_probs=ensemble,
-                                                            n_jobs=1).sum()))
+    cleanlab_count = int(find_label_issues(labels=codes, pred_probs=ensemble, n_jobs=1).sum())
+    count = flag_count(order, errors, cleanlab_count)
     flags = np.array([find_label_issues(labels=codes, pred_probs=p, n_jobs=1) for p in runs])
-    return _label_table(classes, ensemble, label_score, flagged=order[:count],
-                        stability=flags.mean(axis=0)), ensemble
+    table = _label_table(classes, ensemble, label_score, flagged=order[:count],
+                         stability=flags.mean(axis=0))
+    return table, ensemble, order[:min(count, cleanlab_count)]
 
 
 def _ranked(codes: np.ndarray, ensemble: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -372,25 +380,34 @@ def audit_label_errors(labels: np.ndarray, classes: np.ndarray,
                        fit_runs: Callable[[np.ndarray | None], list[np.ndarray]], *,
                        passes: int) -> tuple[pd.DataFrame, np.ndarray]:
     """:func:`find_label_errors` over ``passes`` passes: each pass after the first refits the
-    models without the rows the pass before flagged, so that the rows a model learns from
-    are cleaner (every row is still scored out of fold). ``fit_runs(excluded)`` returns the
-    runs, fitting on no row where the boolean mask ``excluded`` (N,) is set (None: all rows).
+    models without the rows the pass before is surest are wrong, so that the rows a model
+    learns from are cleaner (every row is still scored out of fold). ``fit_runs(excluded)``
+    returns the runs, fitting on no row where the boolean mask ``excluded`` (N,) is set (None:
+    all rows).
+
+    The rows left out are the flagged rows within cleanlab's own count (the first
+    ``min(flag count, cleanlab count)`` of the ranking), not every flagged row: where the
+    classes overlap the flag count also takes rows that are hard but right, and models refitted
+    without them grow surer, flag more in the next pass and rank worse.
 
     Returns the table and ensemble of :func:`find_label_errors`, where the ensemble is the
     mean of the passes' ensembles (each pass's models saw other rows, so their mean ranks
-    more steadily than the last pass alone), the flag count is the last pass's, and
-    ``stability`` is the share of every pass's runs that flag the row.
+    more steadily than the last pass alone), the flag count is the mean of the passes' flag
+    counts (rounded), taken along the mean's ranking, and ``stability`` is the share of every
+    pass's runs that flag the row.
     """
     codes = np.searchsorted(classes, labels)
-    excluded, ensembles, stabilities = None, [], []
+    excluded, ensembles, stabilities, counts = None, [], [], []
     for _ in range(passes):
-        table, ensemble = find_label_errors(labels, fit_runs(excluded), classes)
-        excluded = table["is_label_issue"].to_numpy()
+        table, ensemble, surest = _label_pass(codes, fit_runs(excluded), classes)
+        excluded = np.zeros(len(codes), dtype=bool)
+        excluded[surest] = True
         ensembles.append(ensemble)
         stabilities.append(table["stability"].to_numpy())
+        counts.append(int(table["is_label_issue"].sum()))
     ensemble = np.mean(ensembles, axis=0)
     label_score, order = _ranked(codes, ensemble)
-    return _label_table(classes, ensemble, label_score, flagged=order[:int(excluded.sum())],
+    return _label_table(classes, ensemble, label_score, flagged=order[:round(np.mean(counts))],
                         stability=np.mean(stabilities, axis=0)), ensemble
 
 
