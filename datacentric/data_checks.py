@@ -85,6 +85,7 @@ def datalab_issues(features: np.ndarray, labels: np.ndarray, pred_probs: np.ndar
                                 for name in ROW_ISSUES if f"is_{name}_issue" in table}
     p_value = lab.info.get("non_iid", {}).get("p-value")  # absent when the test could not run
     counts["non_iid_p_value"] = None if p_value is None else float(p_value)
+    counts["non_iid_significance"] = NON_IID_SIGNIFICANCE
     return table, counts
 
 

@@ -11,7 +11,6 @@ import yaml
 
 from datacentric import paths
 from datacentric.columns import LABEL
-from datacentric.data_checks import NON_IID_SIGNIFICANCE
 from datacentric.headtohead import cell_name, curve_note, seed_table
 from datacentric.io import read_input, read_json_input, write_text
 from datacentric.params import load_params, suite_name
@@ -90,7 +89,7 @@ def _audit(train_rows: int) -> dict:
         "other": [{"name": name, "rows": audit["train"].get(name, 0), "meaning": meaning}
                   for name, meaning in OTHER_ISSUES.items()],
         "row_order": row_order_phrase(audit["train"].get("non_iid_p_value"),
-                                      significance=NON_IID_SIGNIFICANCE),
+                                      significance=audit["train"]["non_iid_significance"]),
         "leaking": [f"{c['column']} ({c['balanced_accuracy']:.3f})" for c in leaks],
         "model_balanced_accuracy": f"{audit['model_balanced_accuracy']:.3f}",
         "top_leak": (f"{leakage['columns'][0]['column']}, balanced accuracy "
