@@ -253,6 +253,7 @@ class SparkParams(_Section):
     master: str = "local[*]"
     conf: dict[str, str] = {}
     sample_rows: int = Field(100_000, ge=100)
+    class_archive: bool = True
 
 
 class ComputeParams(_Section):

@@ -14,10 +14,12 @@ import yaml
 from datacentric.stages import ingest, suite, validate
 
 ROWS = 20_000
-# small Arrow batches, so that every column's typing is decided across many chunks
+# small Arrow batches, so that every column's typing is decided across many chunks; on tables
+# this small the driver JVM's just-in-time compiler costs more CPU than it saves
 SPARK = {"master": "local[2]",
          "conf": {"spark.sql.execution.arrow.maxRecordsPerBatch": "1000",
-                  "spark.sql.shuffle.partitions": "4"}}
+                  "spark.sql.shuffle.partitions": "4",
+                  "spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1"}}
 
 
 def messy_table(rows: int = ROWS, *, random_state: int = 0) -> pd.DataFrame:

@@ -4,6 +4,7 @@ repository, and the settings it starts from."""
 from __future__ import annotations
 
 import json
+import os
 
 import pandas as pd
 import pytest
@@ -58,3 +59,31 @@ def test_python_dash_c_still_runs_with_pyspark_installed():
     done = subprocess.run([sys.executable, "-c", "import great_expectations; print('ran')"],
                           capture_output=True, text=True)
     assert done.returncode == 0 and done.stdout.strip() == "ran"
+
+
+def test_the_first_session_writes_the_class_archive_that_later_ones_start_from(tmp_path):
+    import subprocess
+    import sys
+
+    session = ("import json, sys\n"
+               "from datacentric.params import SparkParams\n"
+               "from datacentric.spark.session import spark_session\n"
+               "spark = spark_session(SparkParams(**json.loads(sys.argv[1])))\n"
+               "assert spark.range(5).count() == 5\n"
+               "print(list(spark._jvm.java.lang.management.ManagementFactory"
+               ".getRuntimeMXBean().getInputArguments()))\n")
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+
+    def start(**params) -> str:
+        done = subprocess.run([sys.executable, "-c", session, json.dumps({**SPARK, **params})],
+                              capture_output=True, text=True, env=env, check=True)
+        return done.stdout
+
+    assert "-XX:ArchiveClassesAtExit=" in start()
+    archives = list((tmp_path / "datacentric").iterdir())
+    assert len(archives) == 1 and archives[0].suffix == ".jsa"  # no part file left behind
+    assert archives[0].stat().st_size > 10_000_000
+    options = start()
+    assert f"-XX:SharedArchiveFile={archives[0]}" in options
+    assert "-XX:TieredStopAtLevel=1" in options  # the options of SPARK's conf kept beside it
+    assert "SharedArchiveFile" not in start(class_archive=False)
