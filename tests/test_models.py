@@ -155,6 +155,24 @@ def test_untrusted_types_in_skops_are_refused(tmp_path):
         load_estimator(path)
 
 
+def test_loading_skops_leaves_torch_out_and_trusts_the_same_types():
+    """persist keeps scikit-learn's torch layer unwalked while skops lists its trusted types."""
+    import subprocess
+
+    listing = ("import sys{first}\nimport datacentric.models.persist\n"
+               "from skops.io._trusted_types import SKLEARN_ESTIMATOR_TYPE_NAMES as names\n"
+               "print('torch' in sys.modules, sorted(names))")
+
+    def trusted(first: str = "") -> tuple[str, str]:
+        done = subprocess.run([sys.executable, "-c", listing.format(first=first)],
+                              capture_output=True, text=True, check=True)
+        return tuple(done.stdout.split(" ", 1))
+
+    alone, with_torch = trusted(), trusted(first="\nimport torch")
+    assert alone[0] == "False" and with_torch[0] == "True"
+    assert alone[1] == with_torch[1] and "HistGradientBoostingClassifier" in alone[1]
+
+
 def test_unknown_model_name():
     with pytest.raises(ValueError, match="unknown model"):
         make_model("xgboost", FAST, random_state=0)

@@ -12,15 +12,30 @@ from __future__ import annotations
 import io
 import json
 import sys
+import types
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import skops.io as sio
 
 from datacentric.errors import DatacentricError
 from datacentric.io import atomic_path
+
+# skops lists the types it trusts, at import, from scikit-learn's `all_estimators`, which
+# imports every scikit-learn package to walk it, the vendored torch layer of array_api_compat
+# included: that imports torch (2 s) in every stage that saves or loads a model. The layer holds
+# no estimator (`all_estimators` skips it), so it stays unwalked while skops loads, behind an
+# empty stand-in taken out again at once, unless torch is already in use.
+_TORCH_LAYER = "sklearn.externals.array_api_compat.torch"
+if _TORCH_LAYER in sys.modules or "torch" in sys.modules:
+    import skops.io as sio
+else:
+    sys.modules[_TORCH_LAYER] = types.ModuleType(_TORCH_LAYER)
+    try:
+        import skops.io as sio
+    finally:
+        del sys.modules[_TORCH_LAYER]
 
 TORCH_HEADER = "datacentric"  # the metadata key holding the constructor parameters
 
