@@ -13,6 +13,7 @@ from spark_tables import SPARK, messy_table
 
 from datacentric import paths
 from datacentric.params import SparkParams
+from datacentric.spark.session import session_conf
 
 pyspark = pytest.importorskip("pyspark")
 
@@ -61,6 +62,22 @@ def test_python_dash_c_still_runs_with_pyspark_installed():
     assert done.returncode == 0 and done.stdout.strip() == "ran"
 
 
+def test_a_session_writes_the_class_archive_only_where_there_is_none(tmp_path):
+    archive = tmp_path / "classes.jsa"
+    own = {"spark.driver.extraJavaOptions": "-Xss4m"}
+    conf, written = session_conf(SparkParams(conf=own), archive)
+    assert written.parent == tmp_path and written.suffix == ".part"
+    assert conf["spark.driver.extraJavaOptions"].startswith(
+        f"-Xss4m -XX:ArchiveClassesAtExit={written} ")
+    archive.write_bytes(b"classes")
+    conf, written = session_conf(SparkParams(conf=own), archive)
+    assert written is None
+    assert f"-Xss4m -XX:SharedArchiveFile={archive} " in conf["spark.driver.extraJavaOptions"]
+    conf, written = session_conf(SparkParams(conf=own, class_archive=False), archive)
+    assert written is None and conf["spark.driver.extraJavaOptions"] == "-Xss4m"
+
+
+@pytest.mark.slow
 def test_the_first_session_writes_the_class_archive_that_later_ones_start_from(tmp_path):
     import subprocess
     import sys
@@ -74,10 +91,9 @@ def test_the_first_session_writes_the_class_archive_that_later_ones_start_from(t
                ".getRuntimeMXBean().getInputArguments()))\n")
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
 
-    def start(**params) -> str:
-        done = subprocess.run([sys.executable, "-c", session, json.dumps({**SPARK, **params})],
-                              capture_output=True, text=True, env=env, check=True)
-        return done.stdout
+    def start() -> str:
+        return subprocess.run([sys.executable, "-c", session, json.dumps(SPARK)],
+                              capture_output=True, text=True, env=env, check=True).stdout
 
     assert "-XX:ArchiveClassesAtExit=" in start()
     archives = list((tmp_path / "datacentric").iterdir())
@@ -86,4 +102,3 @@ def test_the_first_session_writes_the_class_archive_that_later_ones_start_from(t
     options = start()
     assert f"-XX:SharedArchiveFile={archives[0]}" in options
     assert "-XX:TieredStopAtLevel=1" in options  # the options of SPARK's conf kept beside it
-    assert "SharedArchiveFile" not in start(class_archive=False)

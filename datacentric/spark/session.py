@@ -47,25 +47,35 @@ def spark_session(spark: SparkParams) -> SparkSession:
                                "found; install one (Debian: apt-get install "
                                "default-jre-headless) or set JAVA_HOME.")
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    conf = {**DEFAULT_CONF, **spark.conf}
-    archive = class_archive() if spark.class_archive else None
-    if archive is not None:
-        # Starting the driver JVM is mostly loading Spark's classes; mapped from an archive it
-        # takes about half the time and CPU. The first session writes the archive as its JVM
-        # exits, under a name of its own, moved into place only once complete.
-        written = archive.with_name(f"{archive.stem}.{os.getpid()}.part")
-        archive.parent.mkdir(parents=True, exist_ok=True)
-        option = (f"-XX:SharedArchiveFile={archive}" if archive.exists()
-                  else f"-XX:ArchiveClassesAtExit={written}")
-        conf[JAVA_OPTIONS] = f"{conf.get(JAVA_OPTIONS, '')} {option} -Xlog:cds=off".strip()
+    conf, written = session_conf(spark, class_archive())
     builder = SparkSession.builder.master(spark.master).appName("datacentric")
     for key, value in conf.items():
         builder = builder.config(key, value)
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
-    if archive is not None and not archive.exists():
-        atexit.register(_keep_archive, session, written, archive)
+    if written is not None:
+        atexit.register(_keep_archive, session, written, class_archive())
     return session
+
+
+def session_conf(spark: SparkParams, archive: Path) -> tuple[dict[str, str], Path | None]:
+    """The session's settings: ``spark.conf`` over :data:`DEFAULT_CONF`, the driver JVM told
+    to map its classes from ``archive`` when ``spark.class_archive`` is on; and the file this
+    session's JVM writes the archive to as it exits, when there is none yet (else None)."""
+    conf = {**DEFAULT_CONF, **spark.conf}
+    if not spark.class_archive:
+        return conf, None
+    # Starting the driver JVM is mostly loading Spark's classes; mapped from an archive it
+    # takes about half the time and CPU. The first session writes the archive as its JVM
+    # exits, under a name of its own, moved into place only once complete.
+    written = None if archive.exists() else archive.with_name(
+        f"{archive.stem}.{os.getpid()}.part")
+    option = (f"-XX:SharedArchiveFile={archive}" if written is None
+              else f"-XX:ArchiveClassesAtExit={written}")
+    conf[JAVA_OPTIONS] = f"{conf.get(JAVA_OPTIONS, '')} {option} -Xlog:cds=off".strip()
+    if written is not None:
+        archive.parent.mkdir(parents=True, exist_ok=True)
+    return conf, written
 
 
 def class_archive() -> Path:
