@@ -26,7 +26,7 @@ from helpers import (
 pytestmark = pytest.mark.slow
 
 SMALL_MATRIX = {"audit": {"models": ["hgb", "logreg"]},
-                "compare": {"data_arms": ["raw", "prune", "relabel"],
+                "compare": {"data_arms": ["raw", "prune"],
                             "model_arms": ["hgb", "mlp"], "seeds": [0, 1],
                             "curve_sizes": [0, 20, 40], "bootstrap": 200},
                 "train": {"model": "hgb", "torch": {"max_epochs": 5}}}
