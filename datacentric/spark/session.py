@@ -66,8 +66,8 @@ def session_conf(spark: SparkParams, archive: Path) -> tuple[dict[str, str], Pat
     if not spark.class_archive:
         return conf, None
     # Starting the driver JVM is mostly loading Spark's classes; mapped from an archive it
-    # takes about half the time and CPU. The first session writes the archive as its JVM
-    # exits, under a name of its own, moved into place only once complete.
+    # takes about 0.6 of the time and CPU (bench/spark_start.py). The first session writes
+    # the archive as its JVM exits, under a name of its own, moved into place once complete.
     written = None if archive.exists() else archive.with_name(
         f"{archive.stem}.{os.getpid()}.part")
     option = (f"-XX:SharedArchiveFile={archive}" if written is None
@@ -80,7 +80,7 @@ def session_conf(spark: SparkParams, archive: Path) -> tuple[dict[str, str], Pat
 
 def class_archive() -> Path:
     """Where the driver JVM's class archive for this Java runtime and pyspark lives:
-    ``$XDG_CACHE_HOME/datacentric`` (``~/.cache/datacentric``), about 150 MB."""
+    ``$XDG_CACHE_HOME/datacentric`` (``~/.cache/datacentric``), 150-200 MB."""
     import pyspark
 
     java = os.path.join(os.environ["JAVA_HOME"], "bin", "java") if os.environ.get(
