@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
+import time
 
 import pandas as pd
 import pytest
@@ -13,7 +16,7 @@ from spark_tables import SPARK, messy_table
 
 from datacentric import paths
 from datacentric.params import SparkParams
-from datacentric.spark.session import session_conf
+from datacentric.spark.session import DEFAULT_CONF, _start_archive_writer, session_conf
 
 pyspark = pytest.importorskip("pyspark")
 
@@ -54,34 +57,37 @@ def test_dvc_repro_runs_the_spark_stages_and_then_has_nothing_to_do(tmp_path):
 def test_python_dash_c_still_runs_with_pyspark_installed():
     """pyspark, imported by Great Expectations, exits a `python -c` process early unless its
     connect dependencies are installed (the spark extra brings them)."""
-    import subprocess
-    import sys
-
     done = subprocess.run([sys.executable, "-c", "import great_expectations; print('ran')"],
                           capture_output=True, text=True)
     assert done.returncode == 0 and done.stdout.strip() == "ran"
 
 
-def test_a_session_writes_the_class_archive_only_where_there_is_none(tmp_path):
+def test_sessions_map_the_class_archive_once_it_exists(tmp_path):
     archive = tmp_path / "classes.jsa"
     own = {"spark.driver.extraJavaOptions": "-Xss4m"}
-    conf, written = session_conf(SparkParams(conf=own), archive)
-    assert written.parent == tmp_path and written.suffix == ".part"
-    assert conf["spark.driver.extraJavaOptions"].startswith(
-        f"-Xss4m -XX:ArchiveClassesAtExit={written} ")
+    assert session_conf(SparkParams(conf=own), archive) == {**DEFAULT_CONF, **own}
     archive.write_bytes(b"classes")
-    conf, written = session_conf(SparkParams(conf=own), archive)
-    assert written is None
-    assert f"-Xss4m -XX:SharedArchiveFile={archive} " in conf["spark.driver.extraJavaOptions"]
-    conf, written = session_conf(SparkParams(conf=own, class_archive=False), archive)
-    assert written is None and conf["spark.driver.extraJavaOptions"] == "-Xss4m"
+    options = session_conf(SparkParams(conf=own), archive)["spark.driver.extraJavaOptions"]
+    assert options.startswith(f"-Xss4m -XX:SharedArchiveFile={archive} ")
+    assert session_conf(SparkParams(conf=own, class_archive=False), archive) == {
+        **DEFAULT_CONF, **own}
+
+
+def test_an_archive_writer_at_work_is_left_alone(tmp_path, monkeypatch):
+    started = []
+    monkeypatch.setattr(subprocess, "Popen", lambda *a, **k: started.append(a))
+    archive = tmp_path / "cache" / "classes.jsa"
+    claim = archive.with_suffix(".writing")
+    claim.parent.mkdir()
+    claim.write_text(str(os.getpid()))  # a live writer
+    _start_archive_writer(SparkParams(), archive)
+    claim.write_text("")  # a claim a moment old, its writer's id not yet written
+    _start_archive_writer(SparkParams(), archive)
+    assert started == [] and claim.exists()
 
 
 @pytest.mark.slow
-def test_the_first_session_writes_the_class_archive_that_later_ones_start_from(tmp_path):
-    import subprocess
-    import sys
-
+def test_the_first_session_has_the_class_archive_written_for_later_ones(tmp_path):
     session = ("import json, sys\n"
                "from datacentric.params import SparkParams\n"
                "from datacentric.spark.session import spark_session\n"
@@ -95,10 +101,14 @@ def test_the_first_session_writes_the_class_archive_that_later_ones_start_from(t
         return subprocess.run([sys.executable, "-c", session, json.dumps(SPARK)],
                               capture_output=True, text=True, env=env, check=True).stdout
 
-    assert "-XX:ArchiveClassesAtExit=" in start()
-    archives = list((tmp_path / "datacentric").iterdir())
-    assert len(archives) == 1 and archives[0].suffix == ".jsa"  # no part file left behind
-    assert archives[0].stat().st_size > 10_000_000
+    assert "SharedArchiveFile" not in start()
+    folder = tmp_path / "datacentric"
+    deadline = time.monotonic() + 180
+    while {p.suffix for p in folder.iterdir()} != {".jsa"}:  # the writer's claim and part gone
+        assert time.monotonic() < deadline, list(folder.iterdir())
+        time.sleep(1)
+    archive = next(folder.iterdir())
+    assert archive.stat().st_size > 10_000_000
     options = start()
-    assert f"-XX:SharedArchiveFile={archives[0]}" in options
+    assert f"-XX:SharedArchiveFile={archive}" in options
     assert "-XX:TieredStopAtLevel=1" in options  # the options of SPARK's conf kept beside it

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import atexit
 import hashlib
 import os
 import re
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,11 +26,18 @@ DEFAULT_CONF = {"spark.sql.session.timeZone": "UTC",
                 "spark.ui.enabled": "false",
                 "spark.ui.showConsoleProgress": "false"}
 JAVA_OPTIONS = "spark.driver.extraJavaOptions"
+ARCHIVE_WRITER = ("import sys; sys.path.insert(0, sys.argv[1]); from pathlib import Path; "
+                  "from datacentric.params import SparkParams; "
+                  "from datacentric.spark.session import write_class_archive; "
+                  "write_class_archive(SparkParams.model_validate_json(sys.argv[2]), "
+                  "Path(sys.argv[3]))")
 
 
 def spark_session(spark: SparkParams) -> SparkSession:
     """A session on ``spark.master`` with ``spark.conf`` over :data:`DEFAULT_CONF`; Python
-    workers run this interpreter unless ``PYSPARK_PYTHON`` says otherwise.
+    workers run this interpreter unless ``PYSPARK_PYTHON`` says otherwise. With
+    ``spark.class_archive`` on and no archive yet (:func:`class_archive`), a process of its
+    own writes one for the sessions after this one.
 
     Raises
     ------
@@ -47,35 +54,28 @@ def spark_session(spark: SparkParams) -> SparkSession:
                                "found; install one (Debian: apt-get install "
                                "default-jre-headless) or set JAVA_HOME.")
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    conf, written = session_conf(spark, class_archive())
+    archive = class_archive()
     builder = SparkSession.builder.master(spark.master).appName("datacentric")
-    for key, value in conf.items():
+    for key, value in session_conf(spark, archive).items():
         builder = builder.config(key, value)
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
-    if written is not None:
-        atexit.register(_keep_archive, session, written, class_archive())
+    if spark.class_archive and not archive.exists():
+        _start_archive_writer(spark, archive)
     return session
 
 
-def session_conf(spark: SparkParams, archive: Path) -> tuple[dict[str, str], Path | None]:
-    """The session's settings: ``spark.conf`` over :data:`DEFAULT_CONF`, the driver JVM told
-    to map its classes from ``archive`` when ``spark.class_archive`` is on; and the file this
-    session's JVM writes the archive to as it exits, when there is none yet (else None)."""
+def session_conf(spark: SparkParams, archive: Path) -> dict[str, str]:
+    """The session's settings: ``spark.conf`` over :data:`DEFAULT_CONF`, and, when
+    ``spark.class_archive`` is on and ``archive`` exists, the driver JVM told to map its
+    classes from it."""
     conf = {**DEFAULT_CONF, **spark.conf}
-    if not spark.class_archive:
-        return conf, None
     # Starting the driver JVM is mostly loading Spark's classes; mapped from an archive it
-    # takes about 0.6 of the time and CPU (bench/spark_start.py). The first session writes
-    # the archive as its JVM exits, under a name of its own, moved into place once complete.
-    written = None if archive.exists() else archive.with_name(
-        f"{archive.stem}.{os.getpid()}.part")
-    option = (f"-XX:SharedArchiveFile={archive}" if written is None
-              else f"-XX:ArchiveClassesAtExit={written}")
-    conf[JAVA_OPTIONS] = f"{conf.get(JAVA_OPTIONS, '')} {option} -Xlog:cds=off".strip()
-    if written is not None:
-        archive.parent.mkdir(parents=True, exist_ok=True)
-    return conf, written
+    # takes about 0.6 of the time and CPU (bench/spark_start.py).
+    if spark.class_archive and archive.exists():
+        conf[JAVA_OPTIONS] = f"{conf.get(JAVA_OPTIONS, '')} -XX:SharedArchiveFile={archive} " \
+                             "-Xlog:cds=off".strip()
+    return conf
 
 
 def class_archive() -> Path:
@@ -91,21 +91,66 @@ def class_archive() -> Path:
     return cache / "datacentric" / f"spark-classes-{key}.jsa"
 
 
-def _keep_archive(session: SparkSession, written: Path, archive: Path) -> None:
-    """At the first session's exit: stop its JVM, wait while it writes its classes to
-    ``written``, and move a complete archive to ``archive`` (a failed write leaves none)."""
-    process = getattr(session.sparkContext._gateway, "proc", None)
-    session.stop()
-    if process is None:  # a JVM this interpreter did not start
-        return
-    process.stdin.close()  # the gateway exits when its stdin closes
+def _start_archive_writer(spark: SparkParams, archive: Path) -> None:
+    """Start :func:`write_class_archive` in a detached process, unless another one is at it
+    (its id in ``<archive>.writing``, the claim made atomically)."""
+    claim = archive.with_suffix(".writing")
+    claim.parent.mkdir(parents=True, exist_ok=True)
     try:
-        process.wait(timeout=300)
-    except subprocess.TimeoutExpired:
-        return
-    if process.returncode == 0 and written.exists():
-        os.replace(written, archive)
-    written.unlink(missing_ok=True)
+        held = claim.read_text()
+        if not held and time.time() - claim.stat().st_mtime < 60:
+            return  # claimed this moment, its writer's id on the way
+        os.kill(int(held), 0)
+        return  # its writer is alive
+    except FileNotFoundError:
+        pass
+    except (ValueError, ProcessLookupError):
+        claim.unlink(missing_ok=True)  # left by a writer that was killed
+    except PermissionError:
+        return  # alive, another user's
+    try:
+        descriptor = os.open(claim, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+    except FileExistsError:
+        return  # claimed a moment ago
+    # this very package first on the path, not one a project folder may hold
+    package = str(Path(__file__).resolve().parents[2])
+    writer = subprocess.Popen(
+        [sys.executable, "-c", ARCHIVE_WRITER, package, spark.model_dump_json(), str(archive)],
+        cwd=archive.parent, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True)  # outlives this stage, and holds none of its pipes open
+    os.write(descriptor, str(writer.pid).encode())
+    os.close(descriptor)
+
+
+def write_class_archive(spark: SparkParams, archive: Path) -> None:
+    """Start a session as :func:`spark_session` does, write and read back a small Parquet
+    file as stages do, and write the classes its JVM loaded to ``archive`` (through a file of
+    its own, moved into place once complete: a failed write leaves none); then give up the
+    claim."""
+    from pyspark.sql import SparkSession
+
+    written = archive.with_name(f"{archive.stem}.{os.getpid()}.part")
+    rows = archive.with_name(f"{archive.stem}.{os.getpid()}.parquet")
+    conf = session_conf(spark.model_copy(update={"class_archive": False}), archive)
+    conf[JAVA_OPTIONS] = f"{conf.get(JAVA_OPTIONS, '')} -XX:ArchiveClassesAtExit={written} " \
+                         "-Xlog:cds=off".strip()
+    try:
+        builder = SparkSession.builder.master("local[1]").appName("datacentric-classes")
+        for key, value in conf.items():
+            builder = builder.config(key, value)
+        session = builder.getOrCreate()
+        session.range(1000).selectExpr("id", "string(id) AS text").write.parquet(str(rows))
+        session.read.parquet(str(rows)).toPandas()
+        process = session.sparkContext._gateway.proc
+        session.stop()
+        process.stdin.close()  # the JVM exits when its stdin closes, writing the archive
+        if process.wait(timeout=300) == 0 and written.exists():
+            os.replace(written, archive)
+    finally:
+        shutil.rmtree(rows, ignore_errors=True)
+        written.unlink(missing_ok=True)
+        archive.with_suffix(".writing").unlink(missing_ok=True)
 
 
 @contextmanager
