@@ -55,10 +55,8 @@ def spark_session(spark: SparkParams) -> SparkSession:
                                "default-jre-headless) or set JAVA_HOME.")
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     archive = class_archive()
-    builder = SparkSession.builder.master(spark.master).appName("datacentric")
-    for key, value in session_conf(spark, archive).items():
-        builder = builder.config(key, value)
-    session = builder.getOrCreate()
+    session = _built(SparkSession.builder.master(spark.master).appName("datacentric"),
+                     session_conf(spark, archive))
     session.sparkContext.setLogLevel("ERROR")
     if spark.class_archive and not archive.exists():
         _start_archive_writer(spark, archive)
@@ -73,9 +71,19 @@ def session_conf(spark: SparkParams, archive: Path) -> dict[str, str]:
     # Starting the driver JVM is mostly loading Spark's classes; mapped from an archive it
     # takes about 0.6 of the time and CPU (bench/spark_start.py).
     if spark.class_archive and archive.exists():
-        conf[JAVA_OPTIONS] = f"{conf.get(JAVA_OPTIONS, '')} -XX:SharedArchiveFile={archive} " \
-                             "-Xlog:cds=off".strip()
+        return _with_class_option(conf, f"-XX:SharedArchiveFile={archive}")
     return conf
+
+
+def _with_class_option(conf: dict[str, str], option: str) -> dict[str, str]:
+    """``conf`` with ``option`` after the driver JVM's own options, its CDS logging off."""
+    return {**conf, JAVA_OPTIONS: f"{conf.get(JAVA_OPTIONS, '')} {option} -Xlog:cds=off".strip()}
+
+
+def _built(builder, conf: dict[str, str]) -> SparkSession:
+    for key, value in conf.items():
+        builder = builder.config(key, value)
+    return builder.getOrCreate()
 
 
 def class_archive() -> Path:
@@ -132,14 +140,11 @@ def write_class_archive(spark: SparkParams, archive: Path) -> None:
 
     written = archive.with_name(f"{archive.stem}.{os.getpid()}.part")
     rows = archive.with_name(f"{archive.stem}.{os.getpid()}.parquet")
-    conf = session_conf(spark.model_copy(update={"class_archive": False}), archive)
-    conf[JAVA_OPTIONS] = f"{conf.get(JAVA_OPTIONS, '')} -XX:ArchiveClassesAtExit={written} " \
-                         "-Xlog:cds=off".strip()
+    conf = _with_class_option(session_conf(spark.model_copy(update={"class_archive": False}),
+                                           archive), f"-XX:ArchiveClassesAtExit={written}")
     try:
-        builder = SparkSession.builder.master("local[1]").appName("datacentric-classes")
-        for key, value in conf.items():
-            builder = builder.config(key, value)
-        session = builder.getOrCreate()
+        session = _built(SparkSession.builder.master("local[1]").appName("datacentric-classes"),
+                         conf)
         session.range(1000).selectExpr("id", "string(id) AS text").write.parquet(str(rows))
         session.read.parquet(str(rows)).toPandas()
         process = session.sparkContext._gateway.proc
