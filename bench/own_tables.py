@@ -17,6 +17,8 @@ Writes bench/results/own_tables.json and prints one line per table.
     python bench/own_tables.py --tables penguins --set compare.seeds=[0,1]
     python bench/own_tables.py --tables pets hotels yrbss taxi fastfood cars \\
         --out bench/results/own_tables_second.json       # the second batch
+    python bench/own_tables.py --tables flights lendingclub penguinsraw star sacramento \\
+        affairs mpg planes cells births --out bench/results/own_tables_third.json
 """
 
 from __future__ import annotations
@@ -70,6 +72,24 @@ TABLES = [
     Table("fastfood", "openintro", "fastfood", "restaurant",
           "free-text item names, 8 classes, nutrition columns with gaps"),
     Table("cars", "MASS", "Cars93", "Type", "93 rows, 6 classes of 8 to 22 rows, unique names"),
+    # third batch, chosen 2026-11-29 before any of them was run
+    Table("flights", "openintro", "nycflights", "carrier",
+          "32,735 flights, 16 carriers (the rarest 3 rows), tail numbers, clock times"),
+    Table("lendingclub", "modeldata", "lending_club", "Class",
+          "9,857 loans, 5% bad, grades, states, employment lengths"),
+    Table("penguinsraw", "palmerpenguins", "penguins_raw", "Species",
+          "column names with spaces and units, egg dates, free-text comments, sample ids"),
+    Table("star", "Ecdat", "Star", "classk", "5,748 pupils, 3 class types that barely differ"),
+    Table("sacramento", "modeldata", "Sacramento", "type",
+          "932 house sales, a class of 13 rows, 37 cities, zip codes as numbers"),
+    Table("affairs", "AER", "Affairs", "affairs", "integer labels with 6 values, 601 rows"),
+    Table("mpg", "ggplot2", "mpg", "class", "234 cars, 7 classes (the rarest 5 rows)"),
+    Table("planes", "nycflights13", "planes", "engine",
+          "3,322 planes, 6 engine types of which two have 2 and 4 rows, many missing years"),
+    Table("cells", "modeldata", "cells", "class",
+          "2,019 rows, 56 numeric columns, a column naming the original train/test split"),
+    Table("births", "openintro", "births14", "lowbirthweight",
+          "1,000 births, a label derived from a weight column that is in the table"),
 ]
 
 
