@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import time
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -73,9 +74,13 @@ def test_sessions_map_the_class_archive_once_it_exists(tmp_path):
         **DEFAULT_CONF, **own}
 
 
-def test_an_archive_writer_at_work_is_left_alone(tmp_path, monkeypatch):
+def test_an_archive_writer_at_work_is_left_alone_and_a_dead_ones_claim_taken_over(
+        tmp_path, monkeypatch):
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                           capture_output=True, text=True, check=True).stdout.strip()
     started = []
-    monkeypatch.setattr(subprocess, "Popen", lambda *a, **k: started.append(a))
+    monkeypatch.setattr(subprocess, "Popen",
+                        lambda *a, **k: started.append(a) or SimpleNamespace(pid=4242))
     archive = tmp_path / "cache" / "classes.jsa"
     claim = archive.with_suffix(".writing")
     claim.parent.mkdir()
@@ -84,6 +89,9 @@ def test_an_archive_writer_at_work_is_left_alone(tmp_path, monkeypatch):
     claim.write_text("")  # a claim a moment old, its writer's id not yet written
     _start_archive_writer(SparkParams(), archive)
     assert started == [] and claim.exists()
+    claim.write_text(ended)  # a writer that was killed
+    _start_archive_writer(SparkParams(), archive)
+    assert len(started) == 1 and claim.read_text() == "4242"
 
 
 @pytest.mark.slow

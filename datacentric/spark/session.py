@@ -14,6 +14,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import psutil
+
 from datacentric.errors import DatacentricError
 from datacentric.params import SparkParams
 
@@ -108,14 +110,11 @@ def _start_archive_writer(spark: SparkParams, archive: Path) -> None:
         held = claim.read_text()
         if not held and time.time() - claim.stat().st_mtime < 60:
             return  # claimed this moment, its writer's id on the way
-        os.kill(int(held), 0)
-        return  # its writer is alive
+        if held.isdigit() and psutil.pid_exists(int(held)):  # os.kill would end it on Windows
+            return  # its writer is alive
+        claim.unlink(missing_ok=True)  # left by a writer that was killed
     except FileNotFoundError:
         pass
-    except (ValueError, ProcessLookupError):
-        claim.unlink(missing_ok=True)  # left by a writer that was killed
-    except PermissionError:
-        return  # alive, another user's
     try:
         descriptor = os.open(claim, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
     except FileExistsError:
