@@ -136,17 +136,26 @@ def compare_cells(scores: dict[Cell, np.ndarray], picks: Picks, *, reference: Ce
     return table, summary
 
 
+def _points(value: float) -> str:
+    """A signed figure to one decimal, or to one significant digit where one decimal would
+    print a value that is not zero as ±0.0 (a bound just off zero must not read as zero)."""
+    shown = f"{value:+.1f}"
+    return f"{value:+.1g}" if value != 0 and float(shown) == 0 else shown
+
+
+def _judged(real: bool, low: float, high: float) -> str:
+    if real:
+        return "a real difference"
+    if low > 0 or high < 0:
+        return "not significant once corrected for the number of comparisons"
+    return "the interval contains zero"
+
+
 def _phrase(key: str, arm: str, summary: dict, points: float) -> str:
     effect, low, high = (summary[key] * points, summary[f"{key}_low"] * points,
                          summary[f"{key}_high"] * points)
-    if summary[f"{key}_real"]:
-        judged = "a real difference"
-    elif low > 0 or high < 0:
-        judged = "not significant once corrected for the number of comparisons"
-    else:
-        judged = "the interval contains zero"
-    return (f"{arm} changed accuracy by {effect:+.1f} points (95% interval {low:+.1f} to "
-            f"{high:+.1f}; {judged})")
+    return (f"{arm} changed accuracy by {_points(effect)} points (95% interval {_points(low)} "
+            f"to {_points(high)}; {_judged(summary[f'{key}_real'], low, high)})")
 
 
 def _sizes(summary: dict, *, n_seeds: int, n_rows: int, points: float) -> str:
@@ -186,18 +195,21 @@ def verdict(summary: dict, *, n_seeds: int, n_rows: int) -> str:
     difference, low, high = (summary["data_minus_model"] * points,
                              summary["data_minus_model_low"] * points,
                              summary["data_minus_model_high"] * points)
-    gap = f"data minus model {difference:+.1f} points, 95% interval {low:+.1f} to {high:+.1f}"
+    gap = (f"data minus model {_points(difference)} points, 95% interval {_points(low)} to "
+           f"{_points(high)}")
     data_pays, model_pays = _pays(summary, "data"), _pays(summary, "model")
     if summary["data_minus_model_real"]:
         winner, loser = ("data", "model") if difference > 0 else ("model", "data")
         low, high = (low, high) if difference > 0 else (-high, -low)
         beats = (f"Head to head, {winner} beats {loser} by {abs(difference):.1f} points (95% "
-                 f"interval {low:+.1f} to {high:+.1f})")
+                 f"interval {_points(low)} to {_points(high)})")
         advice = f"{beats}. Invest in the {winner} first."
         if not (data_pays if winner == "data" else model_pays):
             advice = (f"{beats}, but it does not beat the reference for sure: keep the "
                       "reference and try other arms.")
     else:
+        if low > 0 or high < 0:
+            gap += f"; {_judged(False, low, high)}"
         sizes = _sizes(summary, n_seeds=n_seeds, n_rows=n_rows, points=points)
         if data_pays and model_pays:
             advice = f"Both help and they cannot be told apart at this size ({gap}); {sizes}."

@@ -134,6 +134,24 @@ def test_real_losses_are_not_called_paying():
     assert "Neither beats the reference" in text and "Invest" not in text
 
 
+def test_an_interval_just_off_zero_reads_as_such_in_the_verdict():
+    """Figures from a 32,735-row table: the data-minus-model interval ends 0.0004 below zero
+    but is not significant once Holm-corrected; one decimal would print it as -0.0."""
+    figure = {"effect": 0.0, "low": -0.001, "high": 0.001, "real": False}
+    summary = {"reference": {"data_arm": "raw", "model_arm": "hgb", "score": 0.986},
+               "best_data_arm": "reweight", "best_model_arm": "tuned", "best_both": None,
+               "separable_difference": 0.004, "rows_needed": 38_100, "seeds_needed": None}
+    for key, values in (("data_gain", figure), ("model_gain", figure),
+                        ("data_minus_model", {"effect": -0.002, "low": -0.004,
+                                              "high": -0.0004, "real": False})):
+        summary.update({key: values["effect"], **{f"{key}_{k}": v for k, v in values.items()
+                                                 if k != "effect"}})
+    text = verdict(summary, n_seeds=5, n_rows=8182)
+    assert ("cannot be told apart (data minus model -0.2 points, 95% interval -0.4 to -0.04; "
+            "not significant once corrected for the number of comparisons)") in text
+    assert "(95% interval -0.1 to +0.1; the interval contains zero)" in text
+
+
 def test_selection_rows_are_stratified_seeded_and_spare_rare_classes():
     frame = pd.DataFrame({ROW_ID: [f"r{i}" for i in range(103)],
                           LABEL: ["a"] * 60 + ["b"] * 40 + ["c"] * 3})
