@@ -28,11 +28,13 @@ Two passes, so that the expensive part runs once:
     python bench/audit_recipes.py fit [--tables ...]     # out-of-fold probabilities, cached
     python bench/audit_recipes.py score [--split design]  # recipes on the cache, JSON out
     python bench/audit_recipes.py time                    # end to end, alone; adds to JSON
+    python bench/audit_recipes.py evidence --out bench/results/audit_evidence.json
 
 ``fit`` stores, per case, the out-of-fold probabilities of each of ``--members`` (by default
 the shipped ``audit.models``) and their fit times in ``--cache``; ``score`` runs the standard
 recipes and the audit (:func:`audit_label_errors`, its first pass on the cached runs, later
-passes refitting) on them, prints the tables and writes bench/results/audit.json.
+passes refitting) on them, prints the tables and writes bench/results/audit.json;
+``evidence`` reads the same cache for the audit's label-evidence test alone.
 """
 # ruff: noqa: I001  (datacentric must load before sklearn: it sets the OpenMP wait policy)
 
@@ -54,7 +56,13 @@ from sklearn.metrics import average_precision_score, precision_recall_fscore_sup
 
 from datacentric.columns import LABEL
 from datacentric.dataset import flip_labels, prepare_with_ids
-from datacentric.label_audit import audit_label_errors, out_of_fold_pred_probs
+from datacentric.label_audit import (
+    EVIDENCE_SIGNIFICANCE,
+    audit_label_errors,
+    label_evidence_p_value,
+    out_of_fold_pred_probs,
+    stacked_ensemble,
+)
 from datacentric.params import AuditParams
 from datacentric.review import review_order
 from datacentric.roles import TableRoles
@@ -225,7 +233,7 @@ def score_case(case: np.lib.npyio.NpzFile, frame: pd.DataFrame, roles: TableRole
                 for m in members]
 
     started = time.perf_counter()
-    table, _ = audit_label_errors(labels, classes, fit_runs, passes=audit_params.passes)
+    table, _, _ = audit_label_errors(labels, classes, fit_runs, passes=audit_params.passes)
     audit_seconds = (0 if bounded else sum(seconds[m] for m in members)) + \
         time.perf_counter() - started
     flags = table["is_label_issue"].to_numpy()
@@ -234,6 +242,30 @@ def score_case(case: np.lib.npyio.NpzFile, frame: pd.DataFrame, roles: TableRole
     timing = {"rows": len(labels), "standard_seconds": seconds["standard_hgb"]
               + seconds["standard_logreg"], "audit_seconds": audit_seconds}
     return found, timing
+
+
+def evidence(tables: list[Table], cache: Path, out: Path) -> None:
+    """The audit's label-evidence p-value (``label_evidence_p_value``, the first pass's) on
+    every cached case, the members' cached runs stacked as the audit's first pass stacks them
+    (unbounded: where ``audit.fit_rows`` binds, the audit's own first pass fits on a sample);
+    prints the largest per table and writes every case to ``out``."""
+    members = list(AuditParams().models)
+    found = []
+    for table in tables:
+        for path in sorted(cache.glob(f"{table.name}-*.npz")):
+            case = np.load(path)
+            codes = np.searchsorted(case["classes"], case["labels"])
+            ensemble, _ = stacked_ensemble([case[f"run_{m}"] for m in members], codes)
+            found.append({"table": table.name, "split": table.split, "case": path.stem,
+                          "p_value": label_evidence_p_value(codes, ensemble)})
+        p_values = [f["p_value"] for f in found if f["table"] == table.name]
+        if p_values:
+            print(f"{table.name:15} {len(p_values):3} cases, largest p-value {max(p_values):.4f}",
+                  flush=True)
+    gated = [f for f in found if f["p_value"] >= EVIDENCE_SIGNIFICANCE]
+    print(f"{len(gated)} of {len(found)} cases at or above {EVIDENCE_SIGNIFICANCE}: no flags")
+    out.write_text(json.dumps({"significance": EVIDENCE_SIGNIFICANCE, "cases": found},
+                              indent=2) + "\n")
 
 
 def score(tables: list[Table], cache: Path, out: Path) -> None:
@@ -351,7 +383,7 @@ def time_recipes(tables: list[Table], audit_params: AuditParams, repeats: int) -
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("step", choices=["fit", "score", "time"])
+    parser.add_argument("step", choices=["fit", "score", "time", "evidence"])
     parser.add_argument("--tables", nargs="+", default=[t.name for t in TABLES])
     parser.add_argument("--split", choices=sorted({t.split for t in TABLES}), default=None,
                         help="only the tables of this split")
@@ -367,6 +399,8 @@ def main() -> None:
         fit(tables, args.cache, args.members)
     elif args.step == "score":
         score(tables, args.cache, args.out)
+    elif args.step == "evidence":
+        evidence(tables, args.cache, args.out)
     else:
         timed = time_recipes(tables, AuditParams(), args.repeats)
         report = json.loads(args.out.read_text())

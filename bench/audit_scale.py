@@ -87,7 +87,7 @@ def shipped_audit(frame: pd.DataFrame, roles, fit_rows: int | None
                                        exact_search_rows=audit.exact_search_rows)
                 for m in audit.models]
 
-    table, _ = audit_label_errors(labels, classes, fit_runs, passes=audit.passes)
+    table, _, _ = audit_label_errors(labels, classes, fit_runs, passes=audit.passes)
     return table["is_label_issue"].to_numpy(), table["label_score"].to_numpy()
 
 

@@ -87,7 +87,7 @@ def figures(frame: pd.DataFrame, roles, classes: np.ndarray, audit: AuditParams,
                                        random_state=seed, excluded=excluded)
                 for m in audit.models]
 
-    _, ensemble = audit_label_errors(labels, classes, fit_runs, passes=audit.passes)
+    _, ensemble, _ = audit_label_errors(labels, classes, fit_runs, passes=audit.passes)
     estimate = label_error_rates(labels, ensemble, classes)
     return {"disputed": disputed_share(noise_matrix(labels, ensemble, classes)),
             "estimate": estimate.share, "estimate_low": estimate.low,

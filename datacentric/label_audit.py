@@ -376,9 +376,34 @@ def _label_table(classes: np.ndarray, ensemble: np.ndarray, label_score: np.ndar
     })
 
 
+def label_evidence_p_value(codes: np.ndarray, pred_probs: np.ndarray, *,
+                           random_state: int = 0) -> float:
+    """One-sided permutation p-value that out-of-fold ``pred_probs`` (N, K) give the given
+    label ``codes`` (N,) more probability than they give labels unrelated to the rows.
+
+    The statistic is the mean probability of the given label; its null distribution is that
+    of the same labels shuffled among the rows, the probabilities fixed
+    (:data:`EVIDENCE_PERMUTATIONS` shuffles, on at most :data:`EVIDENCE_ROWS` rows drawn at
+    random). A large p-value says the models cannot tell a row's label from a random one, so
+    they hold no evidence against any label: a row they disagree with is no likelier to be
+    wrong than any other. Returns (shuffles scoring at least as high + 1) / (shuffles + 1).
+    """
+    rng = np.random.default_rng(random_state)
+    if len(codes) > EVIDENCE_ROWS:
+        drawn = rng.choice(len(codes), EVIDENCE_ROWS, replace=False)
+        codes, pred_probs = codes[drawn], pred_probs[drawn]
+    rows = np.arange(len(codes))
+    # the same values summed in another order may differ in the last bits
+    observed = pred_probs[rows, codes].mean() - 1e-12
+    higher = sum(int(pred_probs[rows, rng.permutation(codes)].mean() >= observed)
+                 for _ in range(EVIDENCE_PERMUTATIONS))
+    return (higher + 1) / (EVIDENCE_PERMUTATIONS + 1)
+
+
 def audit_label_errors(labels: np.ndarray, classes: np.ndarray,
                        fit_runs: Callable[[np.ndarray | None], list[np.ndarray]], *,
-                       passes: int) -> tuple[pd.DataFrame, np.ndarray]:
+                       passes: int, random_state: int = 0
+                       ) -> tuple[pd.DataFrame, np.ndarray, float]:
     """:func:`find_label_errors` over ``passes`` passes: each pass after the first refits the
     models without the rows the pass before is surest are wrong, so that the rows a model
     learns from are cleaner (every row is still scored out of fold). ``fit_runs(excluded)``
@@ -394,7 +419,9 @@ def audit_label_errors(labels: np.ndarray, classes: np.ndarray,
     mean of the passes' ensembles (each pass's models saw other rows, so their mean ranks
     more steadily than the last pass alone), the flag count is the mean of the passes' flag
     counts (rounded), taken along the mean's ranking, and ``stability`` is the share of every
-    pass's runs that flag the row.
+    pass's runs that flag the row; and the first pass's :func:`label_evidence_p_value`
+    (``random_state`` seeds its shuffles). At or above :data:`EVIDENCE_SIGNIFICANCE` the
+    models hold no evidence against any label: no row is flagged and no later pass runs.
     """
     codes = np.searchsorted(classes, labels)
     excluded, ensembles, stabilities, counts = None, [], [], []
@@ -405,10 +432,15 @@ def audit_label_errors(labels: np.ndarray, classes: np.ndarray,
         ensembles.append(ensemble)
         stabilities.append(table["stability"].to_numpy())
         counts.append(int(table["is_label_issue"].sum()))
+        if len(ensembles) == 1:
+            p_value = label_evidence_p_value(codes, ensemble, random_state=random_state)
+            if p_value >= EVIDENCE_SIGNIFICANCE:
+                counts = [0]
+                break
     ensemble = np.mean(ensembles, axis=0)
     label_score, order = _ranked(codes, ensemble)
     return _label_table(classes, ensemble, label_score, flagged=order[:round(np.mean(counts))],
-                        stability=np.mean(stabilities, axis=0)), ensemble
+                        stability=np.mean(stabilities, axis=0)), ensemble, p_value
 
 
 def noise_matrix(labels: np.ndarray, pred_probs: np.ndarray, classes: np.ndarray
@@ -438,6 +470,11 @@ def disputed_rates(matrix: pd.DataFrame) -> pd.Series:
 
 ANCHOR_QUANTILE = 0.97  # Patrini et al. (2017): the 97th percentile, robust where the max is not
 MIN_ANCHOR_ROWS = 50  # per class, so that a small table's estimate is not a handful of rows
+# below it, the models give the given labels more probability than shuffled ones: they hold
+# evidence a label can be disputed with
+EVIDENCE_SIGNIFICANCE = 0.05
+EVIDENCE_PERMUTATIONS = 1000
+EVIDENCE_ROWS = 100_000  # rows the permutation test draws at most (it stays a few seconds)
 
 
 def anchor_rows(codes: np.ndarray, n_classes: int, anchor_quantile: float,

@@ -20,6 +20,7 @@ from datacentric.data_checks import (
 from datacentric.dataset import assign_row_ids
 from datacentric.errors import DatacentricError
 from datacentric.label_audit import (
+    EVIDENCE_SIGNIFICANCE,
     audit_label_errors,
     bounded_rows,
     check_classes,
@@ -30,6 +31,7 @@ from datacentric.label_audit import (
     fitting_rows,
     flag_count,
     label_error_rates,
+    label_evidence_p_value,
     noise_matrix,
     out_of_fold_pred_probs,
     stacked_ensemble,
@@ -132,7 +134,7 @@ def test_later_passes_refit_without_the_rows_flagged(blobs, runs):
         seen.append(excluded)
         return runs
 
-    table, _ = audit_label_errors(blobs[LABEL].to_numpy(), classes, fit_runs, passes=3)
+    table, _, _ = audit_label_errors(blobs[LABEL].to_numpy(), classes, fit_runs, passes=3)
     assert seen[0] is None and len(seen) == 3
     assert set(np.flatnonzero(seen[1])) >= set(FLIPPED)
     np.testing.assert_array_equal(seen[2], table["is_label_issue"].to_numpy())
@@ -142,8 +144,8 @@ def test_rows_are_ranked_by_the_mean_of_the_passes(blobs, runs):
     classes = np.array(["no", "yes"])
     labels = blobs[LABEL].to_numpy()
     per_pass = iter([[run] for run in runs])  # another model in each pass
-    table, ensemble = audit_label_errors(labels, classes, lambda excluded: next(per_pass),
-                                         passes=3)
+    table, ensemble, _ = audit_label_errors(labels, classes, lambda excluded: next(per_pass),
+                                            passes=3)
     passes = [find_label_errors(labels, [run], classes) for run in runs]
     np.testing.assert_allclose(ensemble, np.mean([e for _, e in passes], axis=0))
     np.testing.assert_allclose(table["label_score"],
@@ -157,13 +159,42 @@ def test_rows_are_ranked_by_the_mean_of_the_passes(blobs, runs):
     assert set(np.flatnonzero(table["is_label_issue"])) <= set(FLIPPED)
 
 
+def test_labels_the_rows_do_not_predict_are_not_disputed(blobs, runs):
+    """Labels drawn at random, unrelated to the rows: cleanlab alone would flag about half of
+    them; the models hold no evidence against any label, so none is flagged and no pass
+    refits. The blobs' labels, which the rows do predict, carry evidence."""
+    rng = np.random.default_rng(1)
+    frame = assign_row_ids(pd.DataFrame({"x1": rng.normal(size=600), "x2": rng.normal(size=600),
+                                         LABEL: rng.choice(["a", "b", "c"], 600, p=[.6, .3, .1])}))
+    labels, classes = frame[LABEL].to_numpy(), np.array(["a", "b", "c"])
+    chance = [out_of_fold_pred_probs(frame, roles_of(frame), model=m, n_splits=5, random_state=0)
+              for m in ("hgb", "logreg")]
+    seen = []
+
+    def fit_runs(excluded):
+        seen.append(excluded)
+        return chance
+
+    table, _, evidence = audit_label_errors(labels, classes, fit_runs, passes=3)
+    assert evidence >= EVIDENCE_SIGNIFICANCE and len(seen) == 1
+    assert not table["is_label_issue"].any()
+    assert find_label_errors(labels, chance, classes)[0]["is_label_issue"].mean() > 0.3
+    codes = np.searchsorted(classes, labels)
+    assert label_evidence_p_value(codes, np.mean(chance, axis=0)) == \
+        label_evidence_p_value(codes, np.mean(chance, axis=0))  # seeded
+    blob_classes = np.array(["no", "yes"])
+    blob_codes = np.searchsorted(blob_classes, blobs[LABEL].to_numpy())
+    assert label_evidence_p_value(blob_codes, np.mean(runs, axis=0)) < 0.01
+
+
 def test_later_passes_leave_out_only_the_rows_cleanlab_also_counts():
-    """Two classes that overlap almost wholly: the flag count exceeds cleanlab's, and the refit
-    leaves out only cleanlab's count of the lowest-ranked rows."""
+    """Two classes that overlap almost wholly (means 0.4 standard deviations apart, still
+    evidence enough): the flag count exceeds cleanlab's, and the refit leaves out only
+    cleanlab's count of the lowest-ranked rows."""
     rng = np.random.default_rng(0)
     labels = np.repeat(["no", "yes"], 200)
     frame = assign_row_ids(pd.DataFrame({
-        "x1": np.where(labels == "yes", 0.1, -0.1) + rng.normal(0, 1, 400), LABEL: labels}))
+        "x1": np.where(labels == "yes", 0.2, -0.2) + rng.normal(0, 1, 400), LABEL: labels}))
     runs = [out_of_fold_pred_probs(frame, roles_of(frame), model="logreg", n_splits=5,
                                    random_state=0)]
     classes = np.array(["no", "yes"])
@@ -173,7 +204,8 @@ def test_later_passes_leave_out_only_the_rows_cleanlab_also_counts():
         seen.append(excluded)
         return runs
 
-    audit_label_errors(labels, classes, fit_runs, passes=2)
+    *_, evidence = audit_label_errors(labels, classes, fit_runs, passes=2)
+    assert evidence < EVIDENCE_SIGNIFICANCE
     table, ensemble = find_label_errors(labels, runs, classes)
     cleanlab_count = find_label_issues(labels=np.searchsorted(classes, labels),
                                        pred_probs=ensemble).sum()

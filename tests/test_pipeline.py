@@ -51,6 +51,8 @@ def test_audit_outputs(sample_project):
     audit = json.loads((sample_project / "metrics/audit.json").read_text())
     assert {"label_issues", "outlier", "near_duplicate", "disputed_label_share"} <= set(
         audit["train"])
+    # the sample's columns predict its labels: the models hold evidence to dispute them with
+    assert audit["train"]["label_evidence_p_value"] < audit["train"]["label_evidence_significance"]
     sheet = (sample_project / "reports/review_sheet.csv").read_text().splitlines()
     assert sheet[0].startswith("row_id,split,issues,given_label,suggested_label")
     assert sheet[0].endswith(",decision")

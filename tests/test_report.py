@@ -39,6 +39,7 @@ def _context(sheet: pd.DataFrame) -> dict:
                        "splits": [{"name": "train", "expectations": 1, "failed_critical": 0,
                                    "failed_warning": 0, "rows_quarantined": 1}]},
         "audit": {"label_issues": 1, "label_issue_share": "1%", "disputed_share": "1%",
+                  "no_evidence": False, "evidence_p": "0.001", "evidence_significance": 0.05,
                   "label_error_share": "1%", "label_error_interval": "0% to 2%",
                   "label_error_benchmark": HOSTILE,
                   "test_label_issues": 0, "vs_truth": None, "top_columns": columns,
@@ -66,6 +67,18 @@ def test_hostile_cells_are_escaped_and_formulas_neutralised():
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
     assert "&#39;=HYPERLINK(&#34;http://evil&#34;)" in html
     assert "<svg></svg>" in html  # figures are trusted, server-side renderings
+
+
+def test_labels_without_evidence_against_them_are_said_to_be_undisputed():
+    context = _context(pd.DataFrame({"row_id": ["r1"], "decision": [""]}))
+    html = " ".join(render(context).split())
+    assert "these are the rows to review" in html and "No label is disputed" not in html
+    context["audit"].update(no_evidence=True, evidence_p="0.412", label_issues=0)
+    html = " ".join(render(context).split())
+    assert "these are the rows to review" not in html
+    assert ("No label is disputed.</span> The models, trained without seeing each row, give its "
+            "given label no more probability than they give the same labels shuffled among the "
+            "rows (permutation p-value 0.412, against 0.05)") in html
 
 
 def test_the_dataset_section_names_the_columns_left_out():

@@ -40,6 +40,7 @@ from datacentric.io import (
     write_parquet,
 )
 from datacentric.label_audit import (
+    EVIDENCE_SIGNIFICANCE,
     CrossFit,
     audit_label_errors,
     bounded_rows,
@@ -87,7 +88,8 @@ def _pandas_rows(frame: pd.DataFrame) -> Rows:
 
 def _label_audits(train: Rows, test: Rows, cross: CrossFitter, audit: AuditParams, seed: int):
     """The label tables of the training rows (out of fold) and of the test rows (the last
-    pass's fold models), the ensemble's out-of-fold probabilities and the classes."""
+    pass's fold models), the ensemble's out-of-fold probabilities, the classes, and the
+    p-value that the models hold evidence against the given labels."""
     classes = check_classes(train.keys[LABEL])
     runs: list[CrossFit] = []
     per_pass = audit.repeats * len(audit.models)
@@ -100,12 +102,14 @@ def _label_audits(train: Rows, test: Rows, cross: CrossFitter, audit: AuditParam
                     for repeat in range(audit.repeats) for name in audit.models)
         return [run.pred_probs for run in runs[-per_pass:]]
 
-    train_table, ensemble = audit_label_errors(train.keys[LABEL].to_numpy(), classes, fit_runs,
-                                               passes=audit.passes)
+    train_table, ensemble, evidence = audit_label_errors(
+        train.keys[LABEL].to_numpy(), classes, fit_runs, passes=audit.passes, random_state=seed)
     test_table, _ = find_label_errors(test.keys[LABEL].to_numpy(),
                                       [run.other_pred_probs for run in runs[-per_pass:]],
                                       classes)
-    return train_table, test_table, ensemble, classes
+    if evidence >= EVIDENCE_SIGNIFICANCE:  # nothing to dispute a test row's label with either
+        test_table["is_label_issue"] = False
+    return train_table, test_table, ensemble, classes, evidence
 
 
 def _leakage(sample: pd.DataFrame, roles: TableRoles, model: float, n_classes: int,
@@ -179,7 +183,8 @@ def _audit(train: Rows, test: Rows, cross: CrossFitter, *, roles: TableRoles, pa
     """Everything the stage writes, from either engine's rows."""
     audit, seed = params.audit, params.base.seed
     options = _options(params)
-    train_table, test_table, ensemble, classes = _label_audits(train, test, cross, audit, seed)
+    train_table, test_table, ensemble, classes, evidence = _label_audits(train, test, cross,
+                                                                         audit, seed)
     labels = train.keys[LABEL].to_numpy()
     # a leak stops the pipeline before any further model trains on it
     model = float(balanced_accuracy_score(labels, classes[ensemble.argmax(axis=1)]))
@@ -204,6 +209,8 @@ def _audit(train: Rows, test: Rows, cross: CrossFitter, *, roles: TableRoles, pa
     metrics = {
         "train": {"rows": len(labels), "label_issues": int(train_table["is_label_issue"].sum()),
                   **datalab_counts,
+                  "label_evidence_p_value": evidence,
+                  "label_evidence_significance": EVIDENCE_SIGNIFICANCE,
                   "disputed_label_share": disputed_share(matrix),
                   "label_error_share": errors.share, "label_error_share_low": errors.low,
                   "label_error_share_high": errors.high},

@@ -77,6 +77,10 @@ def _audit(train_rows: int) -> dict:
     truth = audit.get("vs_truth")
     return {
         "label_issues": audit["train"]["label_issues"],
+        "no_evidence": (audit["train"]["label_evidence_p_value"]
+                        >= audit["train"]["label_evidence_significance"]),
+        "evidence_p": f"{audit['train']['label_evidence_p_value']:.3f}",
+        "evidence_significance": audit["train"]["label_evidence_significance"],
         "label_issue_share": f"{audit['train']['label_issues'] / max(train_rows, 1):.1%}",
         "disputed_share": f"{audit['train']['disputed_label_share']:.1%}",
         "label_error_share": f"{audit['train']['label_error_share']:.1%}",
