@@ -26,7 +26,8 @@ def messy_table(rows: int = ROWS, *, random_state: int = 0) -> pd.DataFrame:
     """A table as users export it: missing-value words, a numeric column with one value that
     does not read (late in the file), booleans as words, a code column that is 0/1 early and
     y/n late, dates, free text with commas, quotes and line breaks, exact duplicate rows,
-    unlabelled rows, a rare class and "None" as a category and as no number."""
+    unlabelled rows, a rare class, "None" as a category and as no number, and a label that
+    one column predicts in part."""
     rng = np.random.default_rng(random_state)
     income = rng.lognormal(10, 1, rows).round(2).astype(str).astype(object)
     income[rng.random(rows) < 0.05] = "NA"
@@ -51,6 +52,11 @@ def messy_table(rows: int = ROWS, *, random_state: int = 0) -> pd.DataFrame:
     late = np.random.default_rng(random_state + 1)  # the columns above stay as they were
     frame["airbags"] = late.choice(["None", "Driver only", "Driver & Passenger", "NA"], rows)
     frame.loc[late.random(rows) < 0.02, "income"] = "None"  # no value, in a numeric column
+    # members mostly "good": a label the columns predict, so that the audit has evidence to
+    # dispute labels with (the columns above stay as they were)
+    signal = np.random.default_rng(random_state + 2)
+    member = frame["status"].isin(["good", "bad"]) & (frame["member"] == "yes")
+    frame.loc[member, "status"] = np.where(signal.random(int(member.sum())) < 0.9, "good", "bad")
     frame.iloc[100:140] = frame.iloc[60:100].to_numpy()  # exact duplicates
     return frame
 

@@ -94,16 +94,20 @@ def _label_audits(train: Rows, test: Rows, cross: CrossFitter, audit: AuditParam
     runs: list[CrossFit] = []
     per_pass = audit.repeats * len(audit.models)
 
+    def one_pass(excluded: np.ndarray | None, *, score_test: bool) -> list[CrossFit]:
+        return [cross(model=name, random_state=seed + repeat, excluded=excluded,
+                      score_test=score_test)
+                for repeat in range(audit.repeats) for name in audit.models]
+
     def fit_runs(excluded: np.ndarray | None) -> list[np.ndarray]:
         # only the last pass's fold models score the test rows
-        last = len(runs) // per_pass == audit.passes - 1
-        runs.extend(cross(model=name, random_state=seed + repeat, excluded=excluded,
-                          score_test=last)
-                    for repeat in range(audit.repeats) for name in audit.models)
+        runs.extend(one_pass(excluded, score_test=len(runs) // per_pass == audit.passes - 1))
         return [run.pred_probs for run in runs[-per_pass:]]
 
     train_table, ensemble, evidence = audit_label_errors(
         train.keys[LABEL].to_numpy(), classes, fit_runs, passes=audit.passes, random_state=seed)
+    if runs[-1].other_pred_probs is None:  # no evidence ended the passes before the last one
+        runs.extend(one_pass(None, score_test=True))  # the first pass's fold models again
     test_table, _ = find_label_errors(test.keys[LABEL].to_numpy(),
                                       [run.other_pred_probs for run in runs[-per_pass:]],
                                       classes)
