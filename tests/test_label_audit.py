@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
+from contextlib import chdir
+
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from cleanlab.filter import find_label_issues
 from conftest import roles_of
 from sklearn.metrics import balanced_accuracy_score
 
+from datacentric import paths
 from datacentric.columns import LABEL, ROW_ID
 from datacentric.data_checks import (
     NON_IID_SIGNIFICANCE,
@@ -37,6 +42,7 @@ from datacentric.label_audit import (
     stacked_ensemble,
 )
 from datacentric.review import neutralise_formulas, review_sheet
+from datacentric.stages import audit, ingest, suite, validate
 
 FLIPPED = [3, 50, 111, 170]
 
@@ -442,3 +448,30 @@ def test_a_tiny_table_with_many_classes_is_not_estimated_mostly_wrong():
     estimate = label_error_rates(classes[codes], pred_probs, classes)
     assert estimate.share == 0.0 and estimate.high == 0.0
     assert (estimate.by_class == 0.0).all()
+
+
+def test_the_audit_stage_flags_no_label_its_columns_cannot_predict_and_scores_the_test_rows(
+        tmp_path):
+    """The whole stage, in process, on labels drawn at random: the passes stop after the
+    first, no training or test row is flagged, and every test row still gets its scores."""
+    rng = np.random.default_rng(0)
+    pd.DataFrame({"x1": rng.normal(size=400), "x2": rng.normal(size=400),
+                  "colour": rng.choice(["red", "blue", "green"], 400),
+                  "status": rng.choice(["good", "bad"], 400, p=[0.7, 0.3])}
+                 ).to_csv(tmp_path / "table.csv", index=False)
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(
+        {"data": {"source": "table.csv", "target": "status"},
+         "audit": {"passes": 3, "folds": 3}}))
+    with chdir(tmp_path):
+        ingest.main()
+        suite.draft()
+        validate.main()
+        audit.main()
+        metrics = json.loads((paths.METRICS / "audit.json").read_text())
+        issues = pd.read_parquet(paths.LABEL_ISSUES)
+        validated_test_rows = len(pd.read_parquet(paths.VALIDATED_TEST))
+    assert metrics["train"]["label_evidence_p_value"] >= EVIDENCE_SIGNIFICANCE
+    assert metrics["train"]["label_issues"] == metrics["test"]["label_issues"] == 0
+    assert not issues["is_label_issue"].any()
+    test_rows = issues[issues["split"] == "test"]
+    assert len(test_rows) == validated_test_rows and test_rows["label_score"].notna().all()
