@@ -132,19 +132,21 @@ def split_keys(base: pd.Series, *, random_state: int) -> pd.Series:
     return pd.Series([f"{h:016x}" for h in hashed], index=base.index)
 
 
-def test_counts(sizes: pd.Series, *, test_size: float) -> pd.Series:
+def test_counts(sizes: pd.Series, *, test_size: float, min_train_rows: int = 1) -> pd.Series:
     """Test rows per class for classes of ``sizes`` rows: ``test_size`` of them rounded (half
-    to even), at least one and, from two rows on, at most all but one; none for a class of
-    one row."""
-    n_test = np.clip(np.round(sizes * test_size), 1, np.maximum(sizes - 1, 1))
-    return n_test.where(sizes > 1, 0).astype(int)
+    to even), at least one, and at most what leaves ``min_train_rows`` for training; none for
+    a class of ``min_train_rows`` rows or fewer, which stays whole in training (one test row
+    would measure nothing, and training needs the rows)."""
+    n_test = np.clip(np.round(sizes * test_size), 1, np.maximum(sizes - min_train_rows, 1))
+    return n_test.where(sizes > min_train_rows, 0).astype(int)
 
 
 def split_train_test(
-    frame: pd.DataFrame, *, test_size: float, random_state: int
+    frame: pd.DataFrame, *, test_size: float, random_state: int, min_train_rows: int = 1
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Stratified split keyed by ``row_id``: within each class, the :func:`test_counts` rows
-    with the smallest :func:`split_keys` (ties in frame order) go to test.
+    with the smallest :func:`split_keys` (ties in frame order) go to test, so every class
+    keeps at least ``min_train_rows`` training rows where it has that many.
 
     A row's side depends on its id and the seed, not on file order, so adding rows moves few
     existing rows across; rows sharing a key or identical values (ids differing only in their
@@ -154,7 +156,8 @@ def split_train_test(
     base = base_ids(frame[ROW_ID])
     keys = split_keys(base, random_state=random_state)
     rank = keys.groupby(frame[LABEL]).rank(method="first") - 1
-    n_test = frame[LABEL].map(test_counts(frame[LABEL].value_counts(), test_size=test_size))
+    n_test = frame[LABEL].map(test_counts(frame[LABEL].value_counts(), test_size=test_size,
+                                          min_train_rows=min_train_rows))
     is_test = (rank < n_test).groupby(base).transform("first")
     return frame[~is_test].reset_index(drop=True), frame[is_test].reset_index(drop=True)
 
@@ -212,9 +215,17 @@ def require_class_rows(counts: pd.Series, *, min_rows: int, param: str,
     """
     rare = counts[counts < min_rows].sort_values(ascending=False, kind="stable")
     if len(rare):
+        n = int(rare.iloc[-1])
         raise DatacentricError(
-            f"{source}: class '{rare.index[-1]}' has {int(rare.iloc[-1])} training rows, fewer "
-            f"than {param}={min_rows}; merge or remove the class, or lower {param}.")
+            f"{source}: class '{rare.index[-1]}' has {n} training row{'' if n == 1 else 's'}, "
+            f"fewer than {param}={min_rows}; merge or remove the class, or lower {param}.")
+
+
+def untested_classes(train_counts: pd.Series, test_labels: pd.Series) -> list:
+    """The classes of ``train_counts`` (training rows per class) with no row among
+    ``test_labels``, rarest first: those :func:`test_counts` kept whole in training."""
+    missing = train_counts[~train_counts.index.isin(test_labels.unique())]
+    return missing.sort_values(kind="stable").index.tolist()
 
 
 def prepare_with_ids(frame: pd.DataFrame, *, target: str, columns: Mapping[str, object] = {}

@@ -102,9 +102,15 @@ def constant_column(w):
     run(["datacentric", "validate"], w)
 
 
-def class_with_one_training_row(w):
+def class_of_one_row(w):
     frame = _frame(w)
-    frame.loc[:1, "target"] = "rare"  # two rows: one for training, one for testing
+    frame.loc[0, "target"] = "rare"
+    _write_source(w, frame)
+
+
+def class_of_two_rows(w):
+    frame = _frame(w)
+    frame.loc[:1, "target"] = "rare"
     _write_source(w, frame)
 
 
@@ -351,6 +357,14 @@ def _read_as_numbers(w: Path) -> None:
     assert roles["income"] == {"role": "numeric", "decimal": ".", "thousands": ","}
 
 
+def _kept_for_training(w: Path) -> None:
+    """Both rows of the two-row class are training rows, and ingest.json names the class."""
+    train = pd.read_parquet(w / "data/prepared/train.parquet")
+    test = pd.read_parquet(w / "data/prepared/test.parquet")
+    assert (train["label"] == "rare").sum() == 2 and "rare" not in set(test["label"])
+    assert json.loads((w / "metrics/ingest.json").read_text())["untested_classes"] == ["rare"]
+
+
 def _decoded(w: Path) -> None:
     train = pd.read_parquet(w / "data/prepared/train.parquet")
     assert "nörth" in set(train["city"])
@@ -362,8 +376,10 @@ CASES = {
     "rows without a label": Handled(nan_labels, ("ingest",), _set_aside),
     "class rarer than the folds": Handled(class_rarer_than_folds, ("audit",), _audited_rare),
     "class below data.min_class_rows": Refused(
-        class_with_one_training_row, ("ingest",),
-        "class 'rare' has 1 training rows, fewer than data.min_class_rows=2"),
+        class_of_one_row, ("ingest",),
+        "class 'rare' has 1 training row, fewer than data.min_class_rows=2"),
+    "class of data.min_class_rows rows": Handled(class_of_two_rows, ("ingest",),
+                                                  _kept_for_training),
     "repeated key": Refused(keyed_table_with_a_repeated_key, ("validate",),
                             "on column 'customer id' (2 unexpected; repeated values 'C0006')"),
     "semicolons and thousands separators": Handled(

@@ -12,6 +12,10 @@ from datacentric.dataset import (
     require_class_rows,
     split_train_test,
     split_unlabelled,
+    untested_classes,
+)
+from datacentric.dataset import (
+    test_counts as split_test_counts,  # not a test: the rows per class a split holds out
 )
 from datacentric.errors import DatacentricError
 
@@ -114,6 +118,28 @@ def test_rows_sharing_a_key_fall_on_the_same_side(raw_frame):
     frame, _ = prepared(keyed, id="key")
     train, test = split_train_test(frame, test_size=0.3, random_state=0)
     assert not set(train["key"]) & set(test["key"])
+
+
+def test_a_class_too_rare_to_split_stays_whole_in_training(raw_frame):
+    frame, _ = prepared(raw_frame.head(100))
+    frame.loc[:1, LABEL] = "pair"  # two rows
+    frame.loc[2:4, LABEL] = "trio"
+    train, test = split_train_test(frame, test_size=0.25, random_state=0, min_train_rows=2)
+    assert (train[LABEL] == "pair").sum() == 2 and (test[LABEL] == "trio").sum() == 1
+    assert untested_classes(train[LABEL].value_counts(), test[LABEL]) == ["pair"]
+    # with a minimum of one training row, the pair is split as before
+    _, test = split_train_test(frame, test_size=0.25, random_state=0)
+    assert (test[LABEL] == "pair").sum() == 1
+
+
+def test_test_counts_leave_the_minimum_for_training():
+    sizes = pd.Series({"one": 1, "two": 2, "three": 3, "ten": 10, "many": 100})
+    assert split_test_counts(sizes, test_size=0.25).to_dict() == {
+        "one": 0, "two": 1, "three": 1, "ten": 2, "many": 25}
+    assert split_test_counts(sizes, test_size=0.25, min_train_rows=2).to_dict() == {
+        "one": 0, "two": 0, "three": 1, "ten": 2, "many": 25}
+    assert split_test_counts(sizes, test_size=0.5, min_train_rows=9).to_dict() == {
+        "one": 0, "two": 0, "three": 0, "ten": 1, "many": 50}
 
 
 def test_a_class_below_the_minimum_is_refused_with_the_param():

@@ -30,7 +30,7 @@ def _context(sheet: pd.DataFrame) -> dict:
         "dataset": {"source": HOSTILE, "target": "y", "rows": 1, "train_rows": 1,
                     "test_rows": 0, "classes": 2, "flipped": 0, "hashes": [(HOSTILE, "abc")],
                     "raw_md5": "abc", "git_revision": "deadbee", "params": HOSTILE,
-                    "dropped": [HOSTILE],
+                    "dropped": [HOSTILE], "untested": [HOSTILE], "min_class_rows": 2,
                     "key": HOSTILE, "columns": [{"column": HOSTILE, "role": "text",
                                                  "type": "object", "distinct": 1,
                                                  "missing": 0.0}]},
@@ -91,6 +91,17 @@ def test_the_dataset_section_names_the_columns_left_out():
     assert "1 row quarantined." in html
     context["dataset"]["dropped"] = []
     assert "Left out by" not in render(context)
+
+
+def test_the_dataset_section_names_the_classes_kept_whole_for_training():
+    context = _context(pd.DataFrame({"row_id": ["r1"], "decision": [""]}))
+    context["dataset"]["untested"] = ["Turbo-prop", "Electric"]
+    html = " ".join(render(context).split())
+    assert ("2 of them, with at most <code>data.min_class_rows</code> (2) rows each, are kept "
+            "whole for training, so the test scores below measure nothing of them: "
+            "<code>Turbo-prop</code>, <code>Electric</code>.") in html
+    context["dataset"]["untested"] = []
+    assert "kept whole for training" not in render(context)
 
 
 def test_drift_names_each_column_and_the_planted_label_noise():

@@ -76,8 +76,9 @@ def test_the_typing_plan_decides_as_the_whole_table_would():
 @pytest.mark.parametrize("broadcast_rows", [2_000_000, 0])
 def test_ids_and_split_match_pandas_where_rows_repeat(broadcast_rows, monkeypatch):
     """Many repeated rows (some straddling a class's last test row), a one-row class and a
-    two-row class: the same ids and the same split as the pandas engine, whether the repeated
-    rows are joined back by broadcast or by a shuffle."""
+    two-row class (kept whole in training, as the shipped data.min_class_rows keeps it): the
+    same ids and the same split as the pandas engine, whether the repeated rows are joined
+    back by broadcast or by a shuffle."""
     from datacentric.dataset import assign_row_ids, base_ids, split_keys
     from datacentric.dataset import split_train_test as pandas_split
     from datacentric.spark import ingest as spark_ingest
@@ -93,7 +94,8 @@ def test_ids_and_split_match_pandas_where_rows_repeat(broadcast_rows, monkeypatc
     frame.loc[len(frame)] = ["pair-1", "e"]
     frame.loc[len(frame)] = ["pair-2", "e"]
     expected = assign_row_ids(frame)
-    train, test = pandas_split(expected, test_size=0.3, random_state=5)
+    train, test = pandas_split(expected, test_size=0.3, random_state=5, min_train_rows=2)
+    assert not test["label"].isin(["d", "e"]).any()
 
     base = base_ids(expected["row_id"])
     rows = frame.assign(**{spark_ingest.BASE: base, tables.POSITION: np.arange(len(frame)),
@@ -105,7 +107,8 @@ def test_ids_and_split_match_pandas_where_rows_repeat(broadcast_rows, monkeypatc
     try:
         numbered = tables.with_row_ids(session.createDataFrame(rows), spark_ingest.BASE)
         ids = numbered.orderBy(tables.POSITION).toPandas()["row_id"]
-        spark_train, spark_test = spark_ingest.split_train_test(numbered, test_size=0.3)
+        spark_train, spark_test = spark_ingest.split_train_test(numbered, test_size=0.3,
+                                                                min_train_rows=2)
         test_ids, train_ids = set(spark_test.toPandas()["row_id"]), set(
             spark_train.toPandas()["row_id"])
     finally:

@@ -168,7 +168,7 @@ def typed_with_ids(raw: DataFrame, roles: TableRoles, *, random_state: int
     return frame, roles, columns
 
 
-def split_train_test(labelled: DataFrame, *, test_size: float
+def split_train_test(labelled: DataFrame, *, test_size: float, min_train_rows: int = 1
                      ) -> tuple[DataFrame, DataFrame]:
     """:func:`datacentric.dataset.split_train_test` on Spark: within each class the
     :func:`datacentric.dataset.test_counts` rows with the smallest :data:`SPLIT_KEY` (ties in
@@ -183,7 +183,7 @@ def split_train_test(labelled: DataFrame, *, test_size: float
     session = labelled.sparkSession
     sizes = pd.Series({row[LABEL]: row["count"]
                        for row in labelled.groupBy(LABEL).count().collect()})
-    n_test = dataset.test_counts(sizes, test_size=test_size)
+    n_test = dataset.test_counts(sizes, test_size=test_size, min_train_rows=min_train_rows)
     quota = session.createDataFrame(
         [(label, int(n)) for label, n in n_test.items()],
         schema=[LABEL, "_n_test"]).select(F.col(LABEL).cast(labelled.schema[LABEL].dataType),

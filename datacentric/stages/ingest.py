@@ -37,9 +37,18 @@ def _echo_unlabelled(count: int, target: str) -> None:
                    f"{paths.UNLABELLED} (they can be scored with `datacentric predict`).")
 
 
-def _metrics(counts: dict[str, int], roles, columns: dict[str, dict]) -> dict:
+def _echo_untested(untested: list, min_rows: int) -> None:
+    if untested:
+        named = ", ".join(f"'{c}'" for c in untested)
+        typer.echo(f"Kept whole for training, none held out for testing (at most "
+                   f"data.min_class_rows={min_rows} rows each): {named}. The test scores "
+                   f"measure nothing of them.")
+
+
+def _metrics(counts: dict[str, int], roles, columns: dict[str, dict], untested: list) -> dict:
     return {
         **counts, "key": roles.key,
+        "untested_classes": [str(c) for c in untested],
         "columns_by_role": dict(Counter(c["role"] for c in columns.values())),
         # a list, so `dvc exp show` keeps one column per metric, not four per table column
         "columns": [{"column": name, **c} for name, c in columns.items()],
@@ -54,10 +63,14 @@ def _on_pandas(params: Params, source: Path) -> None:
                                    source=str(source))
     frame, unlabelled = dataset.split_unlabelled(dataset.assign_row_ids(frame, key=roles.key))
     _echo_unlabelled(len(unlabelled), data.target)
-    train, test = dataset.split_train_test(
-        frame, test_size=data.test_size, random_state=params.base.seed)
-    dataset.require_class_rows(train[LABEL].value_counts(), min_rows=data.min_class_rows,
+    train, test = dataset.split_train_test(frame, test_size=data.test_size,
+                                           random_state=params.base.seed,
+                                           min_train_rows=data.min_class_rows)
+    counts = train[LABEL].value_counts()
+    dataset.require_class_rows(counts, min_rows=data.min_class_rows,
                                param="data.min_class_rows", source=str(source))
+    untested = dataset.untested_classes(counts, test[LABEL])
+    _echo_untested(untested, data.min_class_rows)
     noise = data.label_noise
     truth = train[[ROW_ID, LABEL]].rename(columns={LABEL: TRUE_LABEL})
     train[LABEL] = dataset.flip_labels(
@@ -74,7 +87,7 @@ def _on_pandas(params: Params, source: Path) -> None:
     write_json(_metrics({
         "rows": len(frame), "train_rows": len(train), "test_rows": len(test),
         "unlabelled_rows": len(unlabelled), "classes": int(frame[LABEL].nunique()),
-        "flipped_labels": int(truth[IS_FLIPPED].sum())}, roles, columns),
+        "flipped_labels": int(truth[IS_FLIPPED].sum())}, roles, columns, untested),
         paths.METRICS / "ingest.json")
 
 
@@ -98,13 +111,17 @@ def _on_spark(params: Params, source: Path) -> None:
     unlabelled_rows = frame.filter(~has_label).count()
     _echo_unlabelled(unlabelled_rows, data.target)
     train, test = spark_ingest.split_train_test(frame.filter(has_label),
-                                                test_size=data.test_size)
+                                                test_size=data.test_size,
+                                                min_train_rows=data.min_class_rows)
     train = tables.on_disk(train)
     counts = pd.Series({row[LABEL]: row["count"]
                         for row in train.groupBy(LABEL).count().collect()})
     dataset.require_class_rows(counts,
                                min_rows=data.min_class_rows, param="data.min_class_rows",
                                source=str(source))
+    untested = dataset.untested_classes(
+        counts, pd.Series([row[LABEL] for row in test.select(LABEL).distinct().collect()]))
+    _echo_untested(untested, data.min_class_rows)
     noise = data.label_noise
     if noise.rate > 0:
         train = tables.on_disk(spark_ingest.plant_noise(
@@ -125,7 +142,7 @@ def _on_spark(params: Params, source: Path) -> None:
         "rows": train_rows + test_rows, "train_rows": train_rows,
         "test_rows": test_rows, "unlabelled_rows": unlabelled_rows, "classes": len(counts),
         "flipped_labels": train.filter(F.col(IS_FLIPPED)).count() if noise.rate > 0 else 0,
-        "roles_inferred_on_rows": len(sample)}, roles, columns),
+        "roles_inferred_on_rows": len(sample)}, roles, columns, untested),
         paths.METRICS / "ingest.json")
 
 
