@@ -29,12 +29,17 @@ Two passes, so that the expensive part runs once:
     python bench/audit_recipes.py score [--split design]  # recipes on the cache, JSON out
     python bench/audit_recipes.py time                    # end to end, alone; adds to JSON
     python bench/audit_recipes.py evidence --out bench/results/audit_evidence.json
+    python bench/audit_recipes.py counts --out bench/results/audit_counts.json
+    python bench/audit_recipes.py as-they-come --out bench/results/audit_as_they_come.json
 
 ``fit`` stores, per case, the out-of-fold probabilities of each of ``--members`` (by default
 the shipped ``audit.models``) and their fit times in ``--cache``; ``score`` runs the standard
 recipes and the audit (:func:`audit_label_errors`, its first pass on the cached runs, later
 passes refitting) on them, prints the tables and writes bench/results/audit.json;
-``evidence`` reads the same cache for the audit's label-evidence test alone.
+``evidence`` reads the same cache for the audit's label-evidence test alone; ``counts`` scores,
+on the same cache, the audit's first pass cut at its own flag count and at two other counts;
+``as-they-come`` runs the standard recipes and the audit's first pass on each table as it
+ships, no noise planted, and counts the rows each flags (no truth: only how many).
 """
 # ruff: noqa: I001  (datacentric must load before sklearn: it sets the OpenMP wait policy)
 
@@ -58,7 +63,10 @@ from datacentric.columns import LABEL
 from datacentric.dataset import flip_labels, prepare_with_ids
 from datacentric.label_audit import (
     EVIDENCE_SIGNIFICANCE,
+    anchor_label_shares,
     audit_label_errors,
+    error_probabilities,
+    flag_count,
     label_evidence_p_value,
     out_of_fold_pred_probs,
     stacked_ensemble,
@@ -268,6 +276,78 @@ def evidence(tables: list[Table], cache: Path, out: Path) -> None:
                               indent=2) + "\n")
 
 
+def first_pass_counts(codes: np.ndarray, runs: list[np.ndarray]) -> tuple[np.ndarray, dict]:
+    """The audit's first pass on ``runs``: its ranking (row positions, most suspect first)
+    and three counts to cut it at: its own (``shipped``, :func:`flag_count`), cleanlab's
+    count on the same ensemble (``cleanlab``), and the smaller of the two (``capped``)."""
+    ensemble, _ = stacked_ensemble(runs, codes)
+    order = np.argsort(get_label_quality_scores(labels=codes, pred_probs=ensemble,
+                                                method="self_confidence"), kind="stable")
+    errors = error_probabilities(codes, ensemble, anchor_label_shares(
+        codes, ensemble, ensemble.shape[1]))
+    cleanlab = int(find_label_issues(labels=codes, pred_probs=ensemble, n_jobs=1).sum())
+    shipped = flag_count(order, errors, cleanlab)
+    return order, {"shipped": shipped, "cleanlab": cleanlab, "capped": min(shipped, cleanlab)}
+
+
+def counts(tables: list[Table], cache: Path, out: Path) -> None:
+    """F1 of the audit's first pass on every cached case, its ranking cut at each of
+    :func:`first_pass_counts`' counts, against the better standard recipe's F1; prints the
+    mean gain per split and writes every case to ``out``."""
+    members = list(AuditParams().models)
+    found = []
+    for table in tables:
+        for path in sorted(cache.glob(f"{table.name}-*.npz")):
+            with np.load(path, allow_pickle=True) as case:
+                truth = case["truth"]
+                codes = np.searchsorted(case["classes"], case["labels"])
+                runs = [case[f"run_{m}"] for m in members]
+                best = max(standard(codes, case[f"run_{m}"], truth)["f1"]
+                           for m in ("hgb", "logreg"))
+            order, cuts = first_pass_counts(codes, runs)
+            row = {"table": table.name, "split": table.split, "case": path.stem,
+                   "wrong": int(truth.sum()), "best_standard_f1": best}
+            for name, count in cuts.items():
+                flags = np.zeros(len(codes), dtype=bool)
+                flags[order[:count]] = True
+                row |= {f"{name}_count": count,
+                        f"{name}_f1": precision_recall_fscore_support(
+                            truth, flags, average="binary", zero_division=0)[2]}
+            found.append(row)
+    cases = pd.DataFrame(found)
+    gains = pd.DataFrame({name: cases[f"{name}_f1"] - cases["best_standard_f1"]
+                          for name in ("shipped", "cleanlab", "capped")})
+    by_table = gains.groupby([cases["split"], cases["table"]]).mean()
+    print("first pass, F1 minus the better standard recipe's (mean over tables; worst table)")
+    print(pd.concat({"mean": by_table.groupby(level="split").mean(),
+                     "worst": by_table.groupby(level="split").min()}, axis=1).round(3)
+          .to_string())
+    out.write_text(json.dumps({"members": members, "cases": found}, indent=2) + "\n")
+
+
+def as_they_come(tables: list[Table], out: Path) -> None:
+    """Rows flagged on each table as it ships (no planted noise; 5-fold out-of-fold runs,
+    fold seed 0): by each standard recipe, and by the audit's first pass at each of
+    :func:`first_pass_counts`' counts; printed as shares of the rows, written to ``out``."""
+    members = list(AuditParams().models)
+    found = []
+    for table in tables:
+        frame, roles = load(table)
+        codes = np.searchsorted(np.array(sorted(frame[LABEL].unique())), frame[LABEL].to_numpy())
+        runs = {m: out_of_fold_pred_probs(frame, roles, model=m, n_splits=FOLDS, random_state=0)
+                for m in {*members, "hgb", "logreg"}}
+        row = {"table": table.name, "split": table.split, "rows": len(codes),
+               **{f"standard_{m}": int(find_label_issues(labels=codes, pred_probs=runs[m]).sum())
+                  for m in ("hgb", "logreg")}}
+        row |= {f"audit_{name}": count
+                for name, count in first_pass_counts(codes, [runs[m] for m in members])[1].items()}
+        found.append(row)
+        print(f"{table.name:15} {len(codes):7} rows, share flagged: " + ", ".join(
+            f"{k} {v / len(codes):.3f}" for k, v in row.items()
+            if k.startswith(("standard", "audit"))), flush=True)
+    out.write_text(json.dumps({"members": members, "tables": found}, indent=2) + "\n")
+
+
 def score(tables: list[Table], cache: Path, out: Path) -> None:
     audit_params = AuditParams()
     members = list(audit_params.models)
@@ -383,7 +463,8 @@ def time_recipes(tables: list[Table], audit_params: AuditParams, repeats: int) -
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("step", choices=["fit", "score", "time", "evidence"])
+    parser.add_argument("step", choices=["fit", "score", "time", "evidence", "counts",
+                                           "as-they-come"])
     parser.add_argument("--tables", nargs="+", default=[t.name for t in TABLES])
     parser.add_argument("--split", choices=sorted({t.split for t in TABLES}), default=None,
                         help="only the tables of this split")
@@ -401,6 +482,10 @@ def main() -> None:
         score(tables, args.cache, args.out)
     elif args.step == "evidence":
         evidence(tables, args.cache, args.out)
+    elif args.step == "counts":
+        counts(tables, args.cache, args.out)
+    elif args.step == "as-they-come":
+        as_they_come(tables, args.out)
     else:
         timed = time_recipes(tables, AuditParams(), args.repeats)
         report = json.loads(args.out.read_text())
