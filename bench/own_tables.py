@@ -19,6 +19,8 @@ Writes bench/results/own_tables.json and prints one line per table.
         --out bench/results/own_tables_second.json       # the second batch
     python bench/own_tables.py --tables flights lendingclub penguinsraw star sacramento \\
         affairs mpg planes cells births --out bench/results/own_tables_third.json
+    python bench/own_tables.py --tables email addata stackoverflow default biopsy starwars \
+        covid movies --out bench/results/own_tables_fourth.json
 """
 
 from __future__ import annotations
@@ -90,6 +92,22 @@ TABLES = [
           "2,019 rows, 56 numeric columns, a column naming the original train/test split"),
     Table("births", "openintro", "births14", "lowbirthweight",
           "1,000 births, a label derived from a weight column that is in the table"),
+    # fourth batch, chosen 2026-11-29 before any of them was run
+    Table("email", "openintro", "email", "spam",
+          "3,921 emails, integer 0/1 labels, 9% spam, a timestamp, a number-format column"),
+    Table("addata", "modeldata", "ad_data", "Class",
+          "333 patients, 131 columns (more columns than a class has rows), a genotype"),
+    Table("stackoverflow", "modeldata", "stackoverflow", "Remote",
+          "5,594 developers, 10% remote, countries, salaries, many booleans"),
+    Table("default", "ISLR", "Default", "default", "10,000 card holders, 3% default"),
+    Table("biopsy", "MASS", "biopsy", "class",
+          "699 biopsies, sample ids that repeat, integer scores 1-10, missing values"),
+    Table("starwars", "dplyr", "starwars", "gender",
+          "87 characters, unique names, columns that were lists in R, 4 rows without a label"),
+    Table("covid", "medicaldata", "covid_testing", "result",
+          "15,524 tests, ids, dates, 3 classes (2% 'invalid'), 6% positive"),
+    Table("movies", "ggplot2movies", "movies", "mpaa",
+          "58,788 films, 92% without a rating (set aside), the rarest class 16 rows"),
 ]
 
 
