@@ -94,7 +94,7 @@ TABLES = [
           "1,000 births, a label derived from a weight column that is in the table"),
     # fourth batch, chosen 2026-11-29 before any of them was run
     Table("email", "openintro", "email", "spam",
-          "3,921 emails, integer 0/1 labels, 9% spam, a timestamp, a number-format column"),
+          "3,921 emails, integer 0/1 labels, 9% spam, a timestamp, a column named number"),
     Table("addata", "modeldata", "ad_data", "Class",
           "333 patients, 131 columns (more columns than a class has rows), a genotype"),
     Table("stackoverflow", "modeldata", "stackoverflow", "Remote",
@@ -103,7 +103,7 @@ TABLES = [
     Table("biopsy", "MASS", "biopsy", "class",
           "699 biopsies, sample ids that repeat, integer scores 1-10, missing values"),
     Table("starwars", "dplyr", "starwars", "gender",
-          "87 characters, unique names, columns that were lists in R, 4 rows without a label"),
+          "87 characters, unique names, 4 rows without a label, a sex column it was derived from"),
     Table("covid", "medicaldata", "covid_testing", "result",
           "15,524 tests, ids, dates, 3 classes (2% 'invalid'), 6% positive"),
     Table("movies", "ggplot2movies", "movies", "mpaa",
