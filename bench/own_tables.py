@@ -154,6 +154,8 @@ def run_table(table: Table, workdir: Path, extra: list[str]) -> dict:
             record["error"] = errors[0] if errors else (done.stderr or done.stdout)[-500:]
             break
     record["completed"] = all(c["exit"] == 0 for c in record["commands"]) and "error" not in record
+    record["git_status"] = subprocess.run(["git", "status", "--porcelain"], cwd=clone,
+                                          capture_output=True, text=True).stdout.splitlines()
     if not record["completed"]:
         return record  # the clone's metrics are still the built-in table's
     ingest = _json(clone / "metrics/ingest.json")
@@ -202,11 +204,14 @@ def main() -> None:
     parser.add_argument("--tables", nargs="+", default=[t.name for t in TABLES])
     parser.add_argument("--set", nargs="*", default=[], help="extra -S settings for dvc exp run")
     parser.add_argument("--out", default="bench/results/own_tables.json")
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="an empty folder to keep each table's clone in (its report to read)")
     args = parser.parse_args()
     records = []
     commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True,
                             text=True).stdout.strip()
-    with tempfile.TemporaryDirectory(prefix="own_tables.") as scratch:
+    with tempfile.TemporaryDirectory(prefix="own_tables.") as temporary:
+        scratch = args.keep or temporary
         by_name = {t.name: t for t in TABLES}
         for table in [by_name[name] for name in args.tables]:  # in the order given
             started = time.perf_counter()
