@@ -119,8 +119,9 @@ def _on_spark(params: Params, source: Path) -> None:
     dataset.require_class_rows(counts,
                                min_rows=data.min_class_rows, param="data.min_class_rows",
                                source=str(source))
-    untested = dataset.untested_classes(
-        counts, pd.Series([row[LABEL] for row in test.select(LABEL).distinct().collect()]))
+    test_counts = pd.Series({row[LABEL]: row["count"]
+                             for row in test.groupBy(LABEL).count().collect()}, dtype=int)
+    untested = dataset.untested_classes(counts, test_counts.index.to_series())
     _echo_untested(untested, data.min_class_rows)
     noise = data.label_noise
     if noise.rate > 0:
@@ -137,7 +138,7 @@ def _on_spark(params: Params, source: Path) -> None:
     tables.write_parquet(frame.filter(~has_label), paths.UNLABELLED, names)
     write_json(roles.to_dict(), paths.COLUMN_ROLES)
     train_rows = int(counts.sum())
-    test_rows = test.count()
+    test_rows = int(test_counts.sum())
     write_json(_metrics({
         "rows": train_rows + test_rows, "train_rows": train_rows,
         "test_rows": test_rows, "unlabelled_rows": unlabelled_rows, "classes": len(counts),
