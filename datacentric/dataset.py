@@ -223,7 +223,8 @@ def require_class_rows(counts: pd.Series, *, min_rows: int, param: str,
 
 def untested_classes(train_counts: pd.Series, test_labels: pd.Series) -> list:
     """The classes of ``train_counts`` (training rows per class) with no row among
-    ``test_labels``, sorted: those :func:`test_counts` kept whole in training."""
+    ``test_labels``, sorted by their text: those :func:`test_counts` kept whole in training,
+    and any whose test rows all followed training rows they repeat."""
     return sorted(train_counts.index[~train_counts.index.isin(test_labels.unique())], key=str)
 
 

@@ -97,9 +97,9 @@ def test_the_dataset_section_names_the_classes_kept_whole_for_training():
     context = _context(pd.DataFrame({"row_id": ["r1"], "decision": [""]}))
     context["dataset"]["untested"] = ["Turbo-prop", "Electric"]
     html = " ".join(render(context).split())
-    assert ("2 of them, with at most <code>data.min_class_rows</code> (2) rows each, are kept "
-            "whole for training, so the test scores below measure nothing of them: "
-            "<code>Turbo-prop</code>, <code>Electric</code>.") in html
+    assert ("No test row carries <code>Turbo-prop</code>, <code>Electric</code> (a class of at "
+            "most <code>data.min_class_rows</code>, 2, rows is kept whole for training), so the "
+            "test scores below cannot tell how well they are learned.") in html
     context["dataset"]["untested"] = []
     assert "kept whole for training" not in render(context)
 

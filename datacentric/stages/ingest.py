@@ -40,9 +40,9 @@ def _echo_unlabelled(count: int, target: str) -> None:
 def _echo_untested(untested: list, min_rows: int) -> None:
     if untested:
         named = ", ".join(f"'{c}'" for c in untested)
-        typer.echo(f"Kept whole for training, none held out for testing (at most "
-                   f"data.min_class_rows={min_rows} rows each): {named}. The test scores "
-                   f"measure nothing of them.")
+        typer.echo(f"No test rows for {named} (a class of at most data.min_class_rows="
+                   f"{min_rows} rows is kept whole for training): the test scores cannot tell "
+                   f"how well it is learned.")
 
 
 def _metrics(counts: dict[str, int], roles, columns: dict[str, dict], untested: list) -> dict:

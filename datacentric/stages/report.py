@@ -148,7 +148,8 @@ def main(params_path: str = "params.yaml") -> None:
         "saved_model": {k: f"{v:.3f}" for k, v in
                         _json(paths.METRICS / "evaluate.json").items()},
         "seeds": len(params.compare.seeds),
-        "classes": sorted(predictions[LABEL].unique()),
+        # a relabel may name any audited class, those without test rows too
+        "classes": sorted(noise["given_label"].unique()),
         "figures": {
             "noise_matrix": to_svg(heatmap(noise, row="given_label", column="true_label",
                                            value="share", title="estimated joint")),
