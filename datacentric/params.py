@@ -103,6 +103,7 @@ class ValidateParams(_Section):
     max_quarantine_fraction: float = Field(0.05, ge=0, le=1)
     drift_threshold: float = Field(0.1, gt=0, le=1)
     range_margin: float = Field(0.1, ge=0)
+    range_false_alarm: float = Field(0.01, ge=0, le=1)
     null_margin: float = Field(0.05, ge=0, le=1)
 
 

@@ -7,7 +7,7 @@ import itertools
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import make_mixed_frame, prepared
+from conftest import make_mixed_frame, prepared, roles_of
 
 from datacentric.columns import ROW_ID
 from datacentric.dataset import assign_row_ids, conform
@@ -16,6 +16,7 @@ from datacentric.quarantine import critical_failures, drift, quarantine_table, s
 from datacentric.validation import (
     Validator,
     check_suite_fits,
+    range_margin_for,
     read_suite,
     starter_expectations,
     suite_meta,
@@ -247,7 +248,8 @@ def test_a_repeated_key_is_critical_and_names_the_values(tmp_path):
 
 
 def test_a_suite_for_another_table_is_refused_with_the_fix(train, roles, tmp_path):
-    meta = suite_meta(roles, source="data/raw/a.csv", rows=len(train), max_levels=50)
+    meta = suite_meta(roles, source="data/raw/a.csv", rows=len(train), max_levels=50,
+                      range_margin=0.1)
     suite = {"expectations": starter_expectations(train, roles), "meta": meta}
     columns = list(train.columns)
     check_suite_fits(suite, path=tmp_path / "a.json", source="data/raw/a.csv", target="target",
@@ -302,3 +304,36 @@ def test_a_suite_without_columns_trims_table_checks_and_names_what_it_left_out()
     assert left_out == ["b", "d"] and kept["name"] == "t" and len(suite["expectations"]) == 5
     assert suite["expectations"][0]["kwargs"] == {"column_set": ["a", "b"]}
     assert without_columns(suite, []) == (suite, [])
+
+
+def _outside_share(train: pd.DataFrame, fresh: pd.DataFrame, margin: float) -> float:
+    """Share of ``fresh`` rows outside one of the ranges a suite drafts from ``train``."""
+    frame = train.assign(label="a")
+    roles = roles_of(frame)
+    ranges = [e["kwargs"] for e in starter_expectations(frame, roles, range_margin=margin)
+              if e["type"] == "expect_column_values_to_be_between"]
+    assert len(ranges) == train.shape[1]
+    return float(np.any([(fresh[r["column"]] < r["min_value"]) | (fresh[r["column"]] >
+                                                                  r["max_value"])
+                         for r in ranges], axis=0).mean())
+
+
+def test_ranges_widen_until_few_clean_rows_fall_outside_on_a_wide_table():
+    """120 columns, 250 rows (a table like modeldata's ad_data): at the plain margin about
+    half of the clean rows fall outside some range and would be quarantined."""
+    rng = np.random.default_rng(0)
+    columns = [f"x{i}" for i in range(120)]
+    train, fresh = (pd.DataFrame(rng.standard_t(5, size=(n, 120)), columns=columns)
+                    for n in (250, 5000))
+    margin = range_margin_for(train, range_margin=0.1, false_alarm=0.01, random_state=0)
+    assert margin > 0.1
+    assert margin == range_margin_for(train, range_margin=0.1, false_alarm=0.01, random_state=0)
+    assert _outside_share(train, fresh, 0.1) > 0.3
+    assert _outside_share(train, fresh, margin) < 0.02
+
+
+def test_ranges_keep_the_plain_margin_where_clean_rows_stay_inside():
+    rng = np.random.default_rng(1)
+    train = pd.DataFrame(rng.uniform(size=(2000, 3)), columns=["a", "b", "c"])
+    assert range_margin_for(train, range_margin=0.1, false_alarm=0.01, random_state=0) == 0.1
+    assert range_margin_for(train, range_margin=0.0, false_alarm=0.0, random_state=0) == 0.0

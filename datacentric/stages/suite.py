@@ -16,6 +16,7 @@ from datacentric.params import Params, load_params, suite_name
 from datacentric.roles import TableRoles
 from datacentric.validation import (
     check_suite_fits,
+    range_margin_for,
     read_suite,
     starter_expectations,
     suite_meta,
@@ -45,17 +46,20 @@ def _write(params: Params, *, force: bool) -> None:
     roles = TableRoles.from_dict(read_json_input(paths.COLUMN_ROLES))
     train, rows = _training_rows(params)
     checks = params.validation
+    margin = range_margin_for(train[roles.of("numeric")], range_margin=checks.range_margin,
+                              false_alarm=checks.range_false_alarm,
+                              random_state=params.base.seed)
     expectations = starter_expectations(
-        train, roles, range_margin=checks.range_margin, null_margin=checks.null_margin,
+        train, roles, range_margin=margin, null_margin=checks.null_margin,
         max_levels=checks.value_set_max_levels, table_rows=rows)
     meta = suite_meta(roles, source=params.data.source, rows=len(train),
-                      max_levels=checks.value_set_max_levels)
+                      max_levels=checks.value_set_max_levels, range_margin=margin)
     path = write_suite(paths.GX_DIR, suite_name(params), expectations, meta=meta, force=force)
     sampled = (f" (a sample of {rows}: ranges and value sets may be narrower than the whole "
                f"table's)" if len(train) < rows else "")
     typer.echo(f"{path}: {len(expectations)} expectations drafted from {len(train)} training "
-               f"rows{sampled} by column role; review them, then commit the file "
-               f"(`git add {path}`).")
+               f"rows{sampled} by column role, numeric ranges widened by {margin:g} of their "
+               f"span; review them, then commit the file (`git add {path}`).")
 
 
 def draft(params_path: str = "params.yaml") -> None:

@@ -17,6 +17,7 @@ from datacentric.validation.starter import (
     check_suite_fits,
     drafted_for,
     key_pattern,
+    range_margin_for,
     role_changes,
     starter_expectations,
     suite_meta,
@@ -24,6 +25,6 @@ from datacentric.validation.starter import (
 )
 
 __all__ = ["QUARANTINE_TYPES", "ROW_ID_PATTERN", "ExpectationOutcome", "ValidationOutcome",
-           "Validator", "check_suite_fits", "drafted_for", "for_spark", "key_pattern", "read_suite",
-           "role_changes", "starter_expectations", "strip_remote_assets", "suite_meta",
-           "suite_path", "without_columns", "write_suite"]
+           "Validator", "check_suite_fits", "drafted_for", "for_spark", "key_pattern",
+           "range_margin_for", "read_suite", "role_changes", "starter_expectations",
+           "strip_remote_assets", "suite_meta", "suite_path", "without_columns", "write_suite"]

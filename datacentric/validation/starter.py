@@ -7,9 +7,11 @@ Expectations are plain dicts in Great Expectations' JSON form; nothing here impo
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Collection
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from datacentric.columns import LABEL, ROW_ID
@@ -22,6 +24,7 @@ DATETIME_TYPES = ["datetime64", "datetime64[ns]", "datetime64[us]", "datetime64[
                   "datetime64[s]"]
 BOOLEAN_TYPES = ["bool", "BooleanDtype"]
 DATE_MARGIN = pd.Timedelta(days=5 * 365)
+MARGIN_DOUBLINGS = 8  # range_margin doubled at most this many times (0.1 → 25.6 spans)
 
 
 def _exp(kind: str, severity: str, **kwargs) -> dict:
@@ -51,6 +54,46 @@ def _value_set_fits(column: pd.Series, max_levels: int) -> bool:
     return 0 < len(counts) <= max_levels and (counts == 1).sum() <= VALUE_SET_MAX_UNSEEN * present
 
 
+def _padded_range(low: np.ndarray, high: np.ndarray, margin: float
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """The observed ``low``..``high`` widened by ``margin`` of its span on each side, or of
+    ``max(|low|, 1)`` where the span is zero."""
+    pad = margin * (high - low)
+    pad = np.where(pad > 0, pad, margin * np.maximum(np.abs(low), 1.0))
+    return low - pad, high + pad
+
+
+def range_margin_for(numeric: pd.DataFrame, *, range_margin: float, false_alarm: float,
+                     random_state: int) -> float:
+    """The share of its span that widens each numeric range of a drafted suite.
+
+    ``range_margin``, doubled (at most :data:`MARGIN_DOUBLINGS` times) until ranges drafted
+    that way from a random half of ``numeric``'s rows (N, D, float columns) leave at most
+    ``false_alarm`` of the other half's rows outside one of them (the mean of both halves
+    checked against the other). A row outside a range is quarantined, and with many columns
+    or few rows a clean row often lies outside some column's observed span. Ranges from half
+    the rows are narrower than from all of them, so the suite's own rate is lower still.
+    ``range_margin`` itself where it is 0, or with fewer than four rows or no column.
+    """
+    values = numeric.to_numpy(dtype=float, na_value=np.nan)
+    if range_margin == 0 or len(values) < 4 or values.shape[1] == 0:
+        return range_margin
+    order = np.random.default_rng(random_state).permutation(len(values))
+    halves = values[order[:len(values) // 2]], values[order[len(values) // 2:]]
+    with warnings.catch_warnings():  # a column missing from a half has no range: never outside
+        warnings.simplefilter("ignore", RuntimeWarning)
+        spans = [(np.nanmin(h, axis=0), np.nanmax(h, axis=0)) for h in halves]
+    margin = range_margin
+    for _ in range(MARGIN_DOUBLINGS):
+        outside = [float(((other < low) | (other > high)).any(axis=1).mean())
+                   for (low, high), other in ((_padded_range(*spans[0], margin), halves[1]),
+                                              (_padded_range(*spans[1], margin), halves[0]))]
+        if np.mean(outside) <= false_alarm:
+            break
+        margin *= 2
+    return margin
+
+
 def _role_expectations(name: str, column: pd.Series, role: str, *, is_key: bool,
                        range_margin: float, max_levels: int) -> list[dict]:
     """Type and value expectations for one column by its role."""
@@ -58,10 +101,10 @@ def _role_expectations(name: str, column: pd.Series, role: str, *, is_key: bool,
         found = [_exp("expect_column_values_to_be_in_type_list", "critical", column=name,
                       type_list=["float64", "float32"])]
         if role == "numeric" and column.notna().any():
-            low, high = float(column.min()), float(column.max())
-            pad = range_margin * (high - low) or range_margin * max(abs(low), 1.0)
+            low, high = _padded_range(np.array([column.min()], dtype=float),
+                                      np.array([column.max()], dtype=float), range_margin)
             found.append(_exp("expect_column_values_to_be_between", "warning", column=name,
-                              min_value=low - pad, max_value=high + pad))
+                              min_value=float(low[0]), max_value=float(high[0])))
         return found
     if role == "boolean":
         return [_exp("expect_column_values_to_be_in_type_list", "critical", column=name,
@@ -136,12 +179,14 @@ def starter_expectations(train: pd.DataFrame, roles: TableRoles, *, range_margin
     return expectations
 
 
-def suite_meta(roles: TableRoles, *, source: str, rows: int, max_levels: int) -> dict:
+def suite_meta(roles: TableRoles, *, source: str, rows: int, max_levels: int,
+               range_margin: float) -> dict:
     """What a drafted suite records about the table it was drafted for (``meta.datacentric``)."""
     return {"datacentric": {
         "source": source, "target": roles.target, "key": roles.key, "drafted_from_rows": rows,
         "roles": {name: spec.role for name, spec in roles.columns.items()},
-        "value_set_max_levels": max_levels, "value_set_max_unseen_share": VALUE_SET_MAX_UNSEEN}}
+        "value_set_max_levels": max_levels, "value_set_max_unseen_share": VALUE_SET_MAX_UNSEEN,
+        "range_margin": range_margin}}
 
 
 def drafted_for(suite: dict) -> dict | None:
