@@ -23,6 +23,18 @@ LABEL_ERROR_BENCHMARK = ("0.5 to 1.8 times the share flipped (median 1.1) on the
                          "kept back")
 
 
+# a class with this share of its training rows flagged is one the models cannot tell apart
+# more than one whose labels are nearly all wrong
+WHOLE_CLASS_SHARE = 0.9
+
+
+def flagged_classes(by_label: dict[str, dict[str, int]]) -> list[str]:
+    """The classes of ``by_label`` (``flagged`` and ``rows`` per class) with at least
+    :data:`WHOLE_CLASS_SHARE` of their rows flagged, as ``"label (flagged of rows)"``."""
+    return [f"{label} ({c['flagged']} of {c['rows']})" for label, c in by_label.items()
+            if c["rows"] and c["flagged"] >= WHOLE_CLASS_SHARE * c["rows"]]
+
+
 def table_rows(frame: pd.DataFrame, *, limit: int = 25, digits: int = 3
                ) -> tuple[list[str], list[list[str]]]:
     """Column names and up to ``limit`` rows as display strings (numbers rounded)."""

@@ -473,5 +473,8 @@ def test_the_audit_stage_flags_no_label_its_columns_cannot_predict_and_scores_th
     assert metrics["train"]["label_evidence_p_value"] >= EVIDENCE_SIGNIFICANCE
     assert metrics["train"]["label_issues"] == metrics["test"]["label_issues"] == 0
     assert not issues["is_label_issue"].any()
+    train_labels = issues.loc[issues["split"] == "train", "given_label"].value_counts()
+    assert metrics["label_issues_by_label"] == {
+        label: {"flagged": 0, "rows": int(n)} for label, n in sorted(train_labels.items())}
     test_rows = issues[issues["split"] == "test"]
     assert len(test_rows) == validated_test_rows and test_rows["label_score"].notna().all()

@@ -12,6 +12,7 @@ from datacentric.report import (
     LABEL_ERROR_BENCHMARK,
     curve_summary,
     drift_phrases,
+    flagged_classes,
     render,
     review_preview,
     row_order_phrase,
@@ -47,7 +48,7 @@ def _context(sheet: pd.DataFrame) -> dict:
                   "top_leak": HOSTILE,
                   "model_balanced_accuracy": "0.8", "shared": 0, "sampled": True,
                   "checked_rows": 1, "audited_rows": 2,
-                  "by_class": [(HOSTILE, "1%", "1%")]},
+                  "by_class": [(HOSTILE, "1%", "1%")], "whole_classes": [HOSTILE]},
         "compare": {"verdict": HOSTILE, "reference": HOSTILE,
                     "metrics": [("accuracy", "0.9")],
                     "effects": [{"label": HOSTILE, "contrast": "vs reference", "effect": "+1",
@@ -79,6 +80,24 @@ def test_labels_without_evidence_against_them_are_said_to_be_undisputed():
     assert ("No label is disputed.</span> The models, trained without seeing each row, give its "
             "given label no more probability than they give the same labels shuffled among the "
             "rows (permutation p-value 0.412, against 0.05)") in html
+
+
+def test_a_class_flagged_nearly_whole_is_named_with_what_it_may_mean():
+    """As on modeldata's stackoverflow: the models barely predict `Remote`, and every one of
+    its 431 training rows is flagged."""
+    by_label = {"Not remote": {"flagged": 161, "rows": 3764},
+                "Remote": {"flagged": 431, "rows": 431}, "tiny": {"flagged": 0, "rows": 0}}
+    assert flagged_classes(by_label) == ["Remote (431 of 431)"]
+    context = _context(pd.DataFrame({"row_id": ["r1"], "decision": [""]}))
+    context["audit"].update(whole_classes=flagged_classes(by_label),
+                            model_balanced_accuracy="0.502")
+    html = " ".join(render(context).split())
+    assert ("Nearly every training row labelled Remote (431 of 431) is among them.</span> That "
+            "says the models cannot tell this class apart from these columns (balanced "
+            "accuracy 0.502 over all classes) at least as much as that its labels are "
+            "wrong") in html
+    context["audit"]["whole_classes"] = []
+    assert "Nearly every training row" not in render(context)
 
 
 def test_the_dataset_section_names_the_columns_left_out():

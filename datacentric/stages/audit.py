@@ -142,14 +142,14 @@ def _leakage(sample: pd.DataFrame, roles: TableRoles, model: float, n_classes: i
         row = stop.iloc[0]
         raise DatacentricError(
             f"column '{row.column}' gives the label away: alone it predicts it with balanced "
-            f"accuracy {row.balanced_accuracy:.3f}, as well as all columns together "
-            f"({model:.3f}); drop it (data.columns.drop: [{row.column}]) or, if it is "
+            f"accuracy {row.balanced_accuracy:.3f}, where all columns together reach "
+            f"{model:.3f}; drop it (data.columns.drop: [{row.column}]) or, if it is "
             f"legitimately that predictive, list it in audit.acknowledged_leaks.")
     if len(stop) > 1:  # every one at once, so that one edit (and one suite redraft) fixes all
         named = ", ".join(f"'{r.column}' ({r.balanced_accuracy:.3f})" for r in stop.itertuples())
         raise DatacentricError(
             f"columns {named} give the label away: alone each predicts it with that balanced "
-            f"accuracy, as well as all columns together ({model:.3f}); drop them "
+            f"accuracy, where all columns together reach {model:.3f}; drop them "
             f"(data.columns.drop: [{', '.join(stop['column'])}]) or, if they are "
             f"legitimately that predictive, list them in audit.acknowledged_leaks.")
     return leakage
@@ -221,6 +221,9 @@ def _audit(train: Rows, test: Rows, cross: CrossFitter, *, roles: TableRoles, pa
         "test": {"label_issues": int(test_table["is_label_issue"].sum()),
                  "shared_with_train": int(test_issues["is_shared_issue"].sum())},
         "disputed_share_by_label": disputed_rates(matrix).round(6).to_dict(),
+        "label_issues_by_label": {
+            str(label): {"flagged": int(group.sum()), "rows": len(group)}
+            for label, group in train_table["is_label_issue"].groupby(labels)},
         "label_error_rate_by_class": errors.by_class.round(6).to_dict(),
         "leaking_columns": int(leakage["leaks"].sum()),
         "model_balanced_accuracy": model,

@@ -20,6 +20,7 @@ from datacentric.report import (
     OTHER_ISSUES,
     curve_summary,
     drift_phrases,
+    flagged_classes,
     points,
     render,
     review_preview,
@@ -107,6 +108,7 @@ def _audit(train_rows: int) -> dict:
         "audited_rows": audit["train"]["rows"],
         "by_class": [(label, f"{disputed:.1%}", f"{audit['label_error_rate_by_class'][label]:.1%}")
                      for label, disputed in audit["disputed_share_by_label"].items()],
+        "whole_classes": flagged_classes(audit["label_issues_by_label"]),
     }
 
 
