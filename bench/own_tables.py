@@ -87,7 +87,7 @@ TABLES = [
     Table("affairs", "AER", "Affairs", "affairs", "integer labels with 6 values, 601 rows"),
     Table("mpg", "ggplot2", "mpg", "class", "234 cars, 7 classes (the rarest 5 rows)"),
     Table("planes", "nycflights13", "planes", "engine",
-          "3,322 planes, 6 engine types of which two have 2 and 4 rows, many missing years"),
+          "3,322 planes, 6 engine types of which two have 2 rows each, many missing years"),
     Table("cells", "modeldata", "cells", "class",
           "2,019 rows, 56 numeric columns, a column naming the original train/test split"),
     Table("births", "openintro", "births14", "lowbirthweight",
