@@ -23,6 +23,7 @@ ROLES = ("id", "date", "datetime", "text", "boolean", "categorical", "numeric", 
 FEATURE_ROLES = ("numeric", "boolean", "date", "datetime", "categorical", "text")
 OVERRIDE_ROLES = (*ROLES, "drop")
 _ID_WORDS = {"id", "ids", "key", "uuid", "guid", "rownames", "rowname", "index"}
+NUMBERED_ID_MIN_DISTINCT = 0.5
 TEXT_MIN_LEVELS = 50  # fewer distinct values than this is a category, however worded
 
 
@@ -100,6 +101,15 @@ def _codes(text: pd.Series) -> bool:
         and text.str.contains(r"\d").mean() > 0.9
 
 
+def _numbered_identifier(name: str, present: pd.Series) -> bool:
+    """Whole numbers named like an id (``subject_id``, ``ID``) that differ on at least
+    :data:`NUMBERED_ID_MIN_DISTINCT` of the rows: record numbers, not quantities, even where
+    a record repeats (a patient tested twice)."""
+    return bool(_name_words(name) & _ID_WORDS) and len(present) >= 20 and \
+        present.nunique() >= NUMBERED_ID_MIN_DISTINCT * len(present) and \
+        bool((present == np.round(present)).all())
+
+
 def _looks_like_identifier(name: str, present: pd.Series) -> bool:
     """Text that names nearly every row differently (95% distinct or more) by a code or a
     key-like name: an identifier that does not qualify as the table's key."""
@@ -140,7 +150,8 @@ def infer_role(name: str, column: pd.Series, *, decimal: str | None = None,
         fmt = values.number_format(present, decimal=decimal, thousands=thousands)
     if fmt is not None:
         numbers = values.parse_numbers(column, fmt)
-        if _looks_like_key(name, numbers.dropna(), len(column)):
+        if _looks_like_key(name, numbers.dropna(), len(column)) or \
+                _numbered_identifier(name, numbers.dropna()):
             return ColumnRole("id")
         return ColumnRole("numeric", decimal=fmt.decimal, thousands=fmt.thousands)
     date_format = values.date_format(present)

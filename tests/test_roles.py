@@ -18,6 +18,9 @@ rng = np.random.default_rng(0)
     ("customer id", [f"C{i:05d}" for i in range(N)], "id"),
     ("rownames", [str(i + 1) for i in range(N)], "id"),
     ("row", [str(i) for i in range(N)], "id"),  # a counter in file order
+    # record numbers that repeat (a patient tested twice): still ids; few of them: numbers
+    ("subject_id", [str(1000 + i // 2) for i in range(N)], "id"),
+    ("store_id", [str(1 + i % 5) for i in range(N)], "numeric"),
     ("license", [f"LN{8_000_000 + i * 7}" for i in range(N - 1)] + ["LN8000000"], "id"),
     ("signup", [f"2024-{1 + i % 12:02d}-{1 + i % 28:02d}" for i in range(N)], "date"),
     ("seen", [f"03/{1 + i % 28:02d}/2024 1{i % 10}:30" for i in range(N)], "datetime"),
