@@ -21,6 +21,8 @@ Writes bench/results/own_tables.json and prints one line per table.
         affairs mpg planes cells births --out bench/results/own_tables_third.json
     python bench/own_tables.py --tables email addata stackoverflow default biopsy starwars \
         covid movies --out bench/results/own_tables_fourth.json
+    python bench/own_tables.py --tables oj msleep whickham salaries fishing --keep DIR \
+        --out bench/results/own_tables_fifth.json
 """
 
 from __future__ import annotations
@@ -108,6 +110,15 @@ TABLES = [
           "15,524 tests, ids, dates, 3 classes (2% 'invalid'), 6% positive"),
     Table("movies", "ggplot2movies", "movies", "mpaa",
           "58,788 films, 92% without a rating (set aside), the rarest class 16 rows"),
+    # fifth batch, chosen 2026-11-29 before any of them was run
+    Table("oj", "ISLR", "OJ", "Purchase",
+          "1,070 orange juice purchases, prices and discounts, a store id with 5 values"),
+    Table("msleep", "ggplot2", "msleep", "vore",
+          "83 mammals, 7 without a label, a class of 5 rows, names and genera"),
+    Table("whickham", "mosaicData", "Whickham", "outcome", "1,314 women, two columns"),
+    Table("salaries", "carData", "Salaries", "rank", "397 professors, 3 ranks"),
+    Table("fishing", "Ecdat", "Fishing", "mode",
+          "1,182 anglers, 4 modes, a price column equal to the chosen mode's price"),
 ]
 
 
