@@ -82,6 +82,16 @@ def test_labels_without_evidence_against_them_are_said_to_be_undisputed():
             "rows (permutation p-value 0.412, against 0.05)") in html
 
 
+def test_no_flag_reads_as_a_sentence_not_as_zero_rows_to_review():
+    """As on Ecdat's Fishing, where the models are 99% accurate and flag no row."""
+    context = _context(pd.DataFrame({"row_id": ["r1"], "decision": [""]}))
+    context["audit"].update(label_issues=0, label_issue_share="0.0%")
+    html = " ".join(render(context).split())
+    assert ("No training row has a label that the models, trained without seeing it, "
+            "consistently disagree with.") in html
+    assert "these are the rows to review" not in html
+
+
 def test_a_class_flagged_nearly_whole_is_named_with_what_it_may_mean():
     """As on modeldata's stackoverflow: the models barely predict `Remote`, and every one of
     its 431 training rows is flagged."""
