@@ -63,12 +63,10 @@ from datacentric.columns import LABEL
 from datacentric.dataset import flip_labels, prepare_with_ids
 from datacentric.label_audit import (
     EVIDENCE_SIGNIFICANCE,
-    anchor_label_shares,
     audit_label_errors,
-    error_probabilities,
-    flag_count,
     label_evidence_p_value,
     out_of_fold_pred_probs,
+    ranked_counts,
     stacked_ensemble,
 )
 from datacentric.params import AuditParams
@@ -280,13 +278,7 @@ def first_pass_counts(codes: np.ndarray, runs: list[np.ndarray]) -> tuple[np.nda
     """The audit's first pass on ``runs``: its ranking (row positions, most suspect first)
     and three counts to cut it at: its own (``shipped``, :func:`flag_count`), cleanlab's
     count on the same ensemble (``cleanlab``), and the smaller of the two (``capped``)."""
-    ensemble, _ = stacked_ensemble(runs, codes)
-    order = np.argsort(get_label_quality_scores(labels=codes, pred_probs=ensemble,
-                                                method="self_confidence"), kind="stable")
-    errors = error_probabilities(codes, ensemble, anchor_label_shares(
-        codes, ensemble, ensemble.shape[1]))
-    cleanlab = int(find_label_issues(labels=codes, pred_probs=ensemble, n_jobs=1).sum())
-    shipped = flag_count(order, errors, cleanlab)
+    _, order, shipped, cleanlab = ranked_counts(codes, stacked_ensemble(runs, codes)[0])
     return order, {"shipped": shipped, "cleanlab": cleanlab, "capped": min(shipped, cleanlab)}
 
 

@@ -342,15 +342,23 @@ def _label_pass(codes: np.ndarray, runs: list[np.ndarray], classes: np.ndarray
     """:func:`find_label_errors` on label ``codes``, and the positions of the rows it is surest
     are wrong: the first ``min(flag count, cleanlab's count)`` of the ranking."""
     ensemble, _ = stacked_ensemble(runs, codes)
-    label_score, order = _ranked(codes, ensemble)
-    errors = error_probabilities(codes, ensemble, anchor_label_shares(codes, ensemble,
-                                                                      len(classes)))
-    cleanlab_count = int(find_label_issues(labels=codes, pred_probs=ensemble, n_jobs=1).sum())
-    count = flag_count(order, errors, cleanlab_count)
+    label_score, order, count, cleanlab_count = ranked_counts(codes, ensemble)
     flags = np.array([find_label_issues(labels=codes, pred_probs=p, n_jobs=1) for p in runs])
     table = _label_table(classes, ensemble, label_score, flagged=order[:count],
                          stability=flags.mean(axis=0))
     return table, ensemble, order[:min(count, cleanlab_count)]
+
+
+def ranked_counts(codes: np.ndarray, ensemble: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """The ``ensemble``'s (N, K) probability of each given label ``codes`` (N,), the row
+    positions by it (lowest first), how many of them to flag (:func:`flag_count`) and
+    cleanlab's own count of label issues on the same ensemble."""
+    label_score, order = _ranked(codes, ensemble)
+    errors = error_probabilities(codes, ensemble, anchor_label_shares(codes, ensemble,
+                                                                      ensemble.shape[1]))
+    cleanlab_count = int(find_label_issues(labels=codes, pred_probs=ensemble, n_jobs=1).sum())
+    return label_score, order, flag_count(order, errors, cleanlab_count), cleanlab_count
 
 
 def _ranked(codes: np.ndarray, ensemble: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

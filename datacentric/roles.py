@@ -89,10 +89,13 @@ def _looks_like_key(name: str, present: pd.Series, n_rows: int) -> bool:
     if _name_words(name) & _ID_WORDS:
         return True
     if pd.api.types.is_numeric_dtype(present):
-        whole = bool((present == np.round(present)).all())
-        return whole and n_rows >= 20 and bool(present.is_monotonic_increasing) and \
+        return _whole(present) and n_rows >= 20 and bool(present.is_monotonic_increasing) and \
             float(present.max() - present.min()) < 2 * n_rows
     return n_rows >= 20 and _codes(present.astype(str))
+
+
+def _whole(numbers: pd.Series) -> bool:
+    return bool((numbers == np.round(numbers)).all())
 
 
 def _codes(text: pd.Series) -> bool:
@@ -106,8 +109,7 @@ def _numbered_identifier(name: str, present: pd.Series) -> bool:
     :data:`NUMBERED_ID_MIN_DISTINCT` of the rows: record numbers, not quantities, even where
     a record repeats (a patient tested twice)."""
     return bool(_name_words(name) & _ID_WORDS) and len(present) >= 20 and \
-        present.nunique() >= NUMBERED_ID_MIN_DISTINCT * len(present) and \
-        bool((present == np.round(present)).all())
+        present.nunique() >= NUMBERED_ID_MIN_DISTINCT * len(present) and _whole(present)
 
 
 def _looks_like_identifier(name: str, present: pd.Series) -> bool:
