@@ -15,11 +15,12 @@ from cleanlab import Datalab
 from cleanlab.internal.neighbor.knn_graph import construct_knn_graph_from_index, correct_knn_graph
 from cleanlab.internal.neighbor.metric import decide_default_metric
 from sklearn.metrics import balanced_accuracy_score
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold, cross_val_predict
 from sklearn.preprocessing import OrdinalEncoder
 from sklearn.tree import DecisionTreeClassifier
 
 from datacentric.columns import LABEL
+from datacentric.dataset import fold_groups
 from datacentric.neighbours import ApproximateNeighbors, neighbour_index
 from datacentric.roles import TableRoles
 from datacentric.values import as_float
@@ -96,10 +97,15 @@ def single_column_leakage(frame: pd.DataFrame, roles: TableRoles, *, n_splits: i
 
     A decision tree of at most :data:`LEAKAGE_TREE_LEAVES` leaves on the one column (ordinal
     codes for categories, missing as its own value), scored by cross-validated balanced
-    accuracy. Columns ``column``, ``balanced_accuracy``, sorted worst (most predictive) first.
+    accuracy (the rows of one ``roles.group`` value in one fold). Columns ``column``,
+    ``balanced_accuracy``, sorted worst (most predictive) first.
     """
     labels = frame[LABEL].to_numpy()
     n_splits = int(min(n_splits, frame[LABEL].value_counts().min()))
+    groups = fold_groups(frame, group=roles.group)
+    folds = None if n_splits < 2 else (StratifiedKFold if groups is None else
+                                       StratifiedGroupKFold)(n_splits, shuffle=True,
+                                                             random_state=random_state)
     rows = []
     for name in roles.of("numeric", "boolean", "date", "datetime", "categorical"):
         column = frame[[name]]
@@ -109,13 +115,13 @@ def single_column_leakage(frame: pd.DataFrame, roles: TableRoles, *, n_splits: i
         else:
             X = OrdinalEncoder(encoded_missing_value=-1, handle_unknown="use_encoded_value",
                                unknown_value=-2).fit_transform(column.astype(object))
-        if n_splits < 2:
+        if folds is None:
             score = float("nan")
         else:
             predicted = cross_val_predict(
                 DecisionTreeClassifier(min_samples_leaf=5, max_leaf_nodes=LEAKAGE_TREE_LEAVES,
                                        random_state=random_state), X,
-                labels, cv=StratifiedKFold(n_splits, shuffle=True, random_state=random_state))
+                labels, groups=groups, cv=folds)
             score = balanced_accuracy_score(labels, predicted)
         rows.append({"column": name, "balanced_accuracy": float(score)})
     return pd.DataFrame(rows).sort_values("balanced_accuracy", ascending=False,

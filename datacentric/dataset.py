@@ -125,6 +125,26 @@ def base_ids(row_ids: pd.Series) -> pd.Series:
     return row_ids.str.replace(r"-\d+$", "", regex=True)
 
 
+def split_groups(frame: pd.DataFrame, *, base: pd.Series, group: str | None = None
+                 ) -> pd.Series:
+    """What the split keeps together, row by row: the :func:`content_ids` of the ``group``
+    column's value where the table has a group and the row a value, else ``base`` (the row's
+    base id), so every row of one subject lands on one side."""
+    if group is None:
+        return base
+    return content_ids(frame, key=group).where(frame[group].notna(), base)
+
+
+def fold_groups(frame: pd.DataFrame, *, group: str | None) -> np.ndarray | None:
+    """Per row of ``frame`` (N,), what one cross-validation fold keeps together: the
+    :func:`split_groups` id of its ``group`` value, or its position where it has none;
+    ``None`` for a table without a group."""
+    if group is None:
+        return None
+    positions = pd.Series(np.arange(len(frame)).astype(str), index=frame.index)
+    return split_groups(frame, base=positions, group=group).to_numpy()
+
+
 def split_keys(base: pd.Series, *, random_state: int) -> pd.Series:
     """The seeded sort key (16 hex digits, ordered as the unsigned hash) of each base id:
     within a class the smallest keys go to test. Row by row."""
@@ -142,18 +162,20 @@ def test_counts(sizes: pd.Series, *, test_size: float, min_train_rows: int = 1) 
 
 
 def split_train_test(
-    frame: pd.DataFrame, *, test_size: float, random_state: int, min_train_rows: int = 1
+    frame: pd.DataFrame, *, test_size: float, random_state: int, min_train_rows: int = 1,
+    group: str | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Stratified split keyed by ``row_id``: within each class, the :func:`test_counts` rows
     with the smallest :func:`split_keys` (ties in frame order) go to test, so every class
     keeps at least ``min_train_rows`` training rows where it has that many.
 
     A row's side depends on its id and the seed, not on file order, so adding rows moves few
-    existing rows across; rows sharing a key or identical values (ids differing only in their
-    ``-n`` suffix) fall on the side of the first of them, so no test row repeats a training
-    row.
+    existing rows across. Rows that :func:`split_groups` keeps together fall on the side of
+    the first of them: those sharing a value of the ``group`` column, so no test row shares a
+    subject with a training row; without a group, those sharing a key or identical values (ids
+    differing only in their ``-n`` suffix), so no test row repeats a training row.
     """
-    base = base_ids(frame[ROW_ID])
+    base = split_groups(frame, base=base_ids(frame[ROW_ID]), group=group)
     keys = split_keys(base, random_state=random_state)
     rank = keys.groupby(frame[LABEL]).rank(method="first") - 1
     n_test = frame[LABEL].map(test_counts(frame[LABEL].value_counts(), test_size=test_size,

@@ -28,11 +28,12 @@ from sklearn.ensemble import (
     RandomForestClassifier,
 )
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.svm import SVC
 
 from datacentric.columns import LABEL
+from datacentric.dataset import fold_groups
 from datacentric.errors import DatacentricError
 from datacentric.features import (
     CODE_PREFIX,
@@ -156,16 +157,19 @@ class CrossFit:
 
 
 def fold_plan(labels: np.ndarray, *, n_splits: int, random_state: int,
-              fit_rows: int | None = None, excluded: np.ndarray | None = None
-              ) -> list[tuple[np.ndarray, np.ndarray]]:
+              fit_rows: int | None = None, excluded: np.ndarray | None = None,
+              groups: np.ndarray | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
     """Per fold of a stratified K-fold split of ``labels`` (N,), the positions its models fit
     on and the positions they score: the other folds' rows, less those where the boolean mask
     ``excluded`` (N,) is set (:func:`fitting_rows`), bounded to about ``fit_rows``
-    (:func:`bounded_rows`); and the fold's own rows."""
-    folds = StratifiedKFold(n_splits, shuffle=True, random_state=random_state)
+    (:func:`bounded_rows`); and the fold's own rows. Rows sharing a value of ``groups`` (N,)
+    fall in one fold (stratified group K-fold), so no fold model has seen the subject of a
+    row it scores."""
+    folds = (StratifiedKFold if groups is None else StratifiedGroupKFold)(
+        n_splits, shuffle=True, random_state=random_state)
     with warnings.catch_warnings():  # "the least populated class has only n members": known
         warnings.simplefilter("ignore", UserWarning)
-        splits = list(folds.split(np.zeros(len(labels)), labels))
+        splits = list(folds.split(np.zeros(len(labels)), labels, groups))
     plan = []
     for fold, (fit_idx, held_idx) in enumerate(splits):
         if excluded is not None:
@@ -208,7 +212,7 @@ def cross_fit(frame: pd.DataFrame, roles: TableRoles, *, model: str, n_splits: i
     pred_probs = np.zeros((len(frame), len(classes)))
     other_pred_probs = None if other is None else np.zeros((len(other), len(classes)))
     plan = fold_plan(labels, n_splits=n_splits, random_state=random_state, fit_rows=fit_rows,
-                     excluded=excluded)
+                     excluded=excluded, groups=fold_groups(frame, group=roles.group))
     for fit_idx, held_idx in plan:
         pipeline = fold_model(model, roles, frame.iloc[fit_idx], labels[fit_idx],
                               random_state=random_state, options=options,

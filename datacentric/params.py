@@ -39,9 +39,11 @@ class LabelNoiseParams(_Section):
 
 
 class ColumnsParams(_Section):
-    """Roles forced on named columns, overriding what ingest infers; ``id`` is the key."""
+    """Roles forced on named columns, overriding what ingest infers; ``id`` is the key,
+    ``group`` an id whose rows of one value stay on one side of the split."""
 
     id: str | None = None
+    group: str | None = None
     drop: list[str] = []
     numeric: list[str] = []
     boolean: list[str] = []

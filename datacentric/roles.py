@@ -42,14 +42,17 @@ class ColumnRole:
 class TableRoles:
     """The roles of a table's columns (the target excluded), in file order.
 
-    ``key`` is the ``id`` column that identifies rows, if any; ``label_type`` is how the target
-    is typed (``int``, ``bool`` or ``str``).
+    ``key`` is the ``id`` column that identifies rows, if any; ``group`` is the ``id`` column
+    whose repeated values mark rows of one subject (a patient tested twice), which the split
+    keeps on one side and the audit in one fold; ``label_type`` is how the target is typed
+    (``int``, ``bool`` or ``str``).
     """
 
     target: str
     label_type: str
     columns: dict[str, ColumnRole] = field(default_factory=dict)
     key: str | None = None
+    group: str | None = None
 
     def of(self, *roles: str) -> list[str]:
         """Column names with any of ``roles``, in file order."""
@@ -60,12 +63,14 @@ class TableRoles:
 
     def to_dict(self) -> dict:
         return {"target": self.target, "label_type": self.label_type, "key": self.key,
+                "group": self.group,
                 "columns": {name: {k: v for k, v in asdict(spec).items() if v is not None}
                             for name, spec in self.columns.items()}}
 
     @classmethod
     def from_dict(cls, data: Mapping) -> TableRoles:
         return cls(target=data["target"], label_type=data["label_type"], key=data.get("key"),
+                   group=data.get("group"),
                    columns={name: ColumnRole(**spec) for name, spec in data["columns"].items()})
 
 
@@ -180,7 +185,9 @@ def infer_roles(frame: pd.DataFrame, *, target: str, overrides: Mapping[str, obj
                 decimal: str | None = None, thousands: str | None = None,
                 source: str = "data") -> TableRoles:
     """Roles of every column of a raw table except ``target``; ``overrides`` (the
-    ``data.columns`` params: role → column or list of columns) wins over inference.
+    ``data.columns`` params: role → column or list of columns) wins over inference. The
+    ``group`` is the column ``overrides`` names so, else the first ``id`` column other than the
+    key whose values repeat.
 
     Raises
     ------
@@ -199,7 +206,7 @@ def infer_roles(frame: pd.DataFrame, *, target: str, overrides: Mapping[str, obj
         if name == target or chosen.get(name) == "drop":
             continue
         inferred = infer_role(name, frame[name], decimal=decimal, thousands=thousands)
-        role = chosen.get(name, inferred.role)
+        role = "id" if chosen.get(name) == "group" else chosen.get(name, inferred.role)
         specs[name] = inferred if role == inferred.role else _forced(name, frame[name], role,
                                                                      decimal, thousands)
     keys = [n for n, s in specs.items() if s.role == "id"]
@@ -210,8 +217,10 @@ def infer_roles(frame: pd.DataFrame, *, target: str, overrides: Mapping[str, obj
         raise DatacentricError(
             f"{source}: key column '{key}' (data.columns.id) has {int(frame[key].isna().sum())} "
             f"missing values (first data rows {rows}); every row needs its key.")
+    group = next((n for n, role in chosen.items() if role == "group"), None) or next(
+        (n for n in keys if n != key and frame[n].dropna().duplicated().any()), None)
     return TableRoles(target=target, label_type=label_type(frame[target]), columns=specs,
-                      key=key)
+                      key=key, group=group)
 
 
 def _forced(name: str, column: pd.Series, role: str, decimal: str | None,
@@ -312,7 +321,8 @@ def describe(frame: pd.DataFrame, roles: TableRoles) -> dict[str, dict]:
     summary = {}
     for name, spec in roles.columns.items():
         column = frame[name]
-        summary[name] = {"role": spec.role + (" (key)" if name == roles.key else ""),
+        tag = " (key)" if name == roles.key else " (group)" if name == roles.group else ""
+        summary[name] = {"role": spec.role + tag,
                          "type": str(column.dtype), "distinct": int(column.nunique()),
                          "missing": round(float(column.isna().mean()), 4)}
     return summary

@@ -27,7 +27,7 @@ def messy_table(rows: int = ROWS, *, random_state: int = 0) -> pd.DataFrame:
     does not read (late in the file), booleans as words, a code column that is 0/1 early and
     y/n late, dates, free text with commas, quotes and line breaks, exact duplicate rows,
     unlabelled rows, a rare class, "None" as a category and as no number, and a label that
-    one column predicts in part."""
+    one column predicts in part, and a customer id that repeats."""
     rng = np.random.default_rng(random_state)
     income = rng.lognormal(10, 1, rows).round(2).astype(str).astype(object)
     income[rng.random(rows) < 0.05] = "NA"
@@ -57,6 +57,9 @@ def messy_table(rows: int = ROWS, *, random_state: int = 0) -> pd.DataFrame:
     signal = np.random.default_rng(random_state + 2)
     member = frame["status"].isin(["good", "bad"]) & (frame["member"] == "yes")
     frame.loc[member, "status"] = np.where(signal.random(int(member.sum())) < 0.9, "good", "bad")
+    customer = np.arange(rows)
+    customer[9::10] = customer[8::10]  # a customer's second visit: the table's group
+    frame.insert(0, "customer_id", customer)
     frame.iloc[100:140] = frame.iloc[60:100].to_numpy()  # exact duplicates
     return frame
 

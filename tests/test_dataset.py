@@ -8,6 +8,7 @@ from datacentric.dataset import (
     assign_row_ids,
     conform,
     flip_labels,
+    fold_groups,
     prepare,
     require_class_rows,
     split_train_test,
@@ -18,6 +19,7 @@ from datacentric.dataset import (
     test_counts as split_test_counts,  # not a test: the rows per class a split holds out
 )
 from datacentric.errors import DatacentricError
+from datacentric.label_audit import fold_plan
 
 
 def test_prepare_types_by_role_and_renames_the_label(raw_frame):
@@ -118,6 +120,46 @@ def test_rows_sharing_a_key_fall_on_the_same_side(raw_frame):
     frame, _ = prepared(keyed, id="key")
     train, test = split_train_test(frame, test_size=0.3, random_state=0)
     assert not set(train["key"]) & set(test["key"])
+
+
+def _with_repeats(raw: pd.DataFrame, name: str) -> pd.DataFrame:
+    """``raw`` with a whole-number ``name`` column, distinct except for 40 pairs of rows."""
+    ids = np.arange(len(raw))
+    ids[1:80:2] = ids[0:80:2]
+    return raw.assign(**{name: ids})
+
+
+def test_a_repeated_id_is_the_group_and_keeps_a_subject_on_one_side(raw_frame):
+    frame, roles = prepared(_with_repeats(raw_frame, "subject_id"))
+    assert roles.group == "subject_id" and roles.key is None
+    train, test = split_train_test(frame, test_size=0.25, random_state=0, group=roles.group)
+    assert not set(train["subject_id"]) & set(test["subject_id"])
+    assert len(train) + len(test) == len(frame)
+    # without the group, some subjects straddle the split
+    train, test = split_train_test(frame, test_size=0.25, random_state=0)
+    assert set(train["subject_id"]) & set(test["subject_id"])
+
+
+def test_a_declared_group_is_never_a_feature_and_rows_without_one_split_on_their_own(raw_frame):
+    visits = raw_frame.assign(household=[f"h{i // 4}" if i % 5 else None
+                                         for i in range(len(raw_frame))])
+    frame, roles = prepared(visits, group="household")
+    assert roles.group == "household" and roles.columns["household"].role == "id"
+    assert "household" not in roles.features()
+    train, test = split_train_test(frame, test_size=0.25, random_state=0, group=roles.group)
+    assert not set(train["household"].dropna()) & set(test["household"].dropna())
+    assert train["household"].isna().any() and test["household"].isna().any()
+
+
+def test_fold_plans_keep_a_group_in_one_fold(raw_frame):
+    frame, roles = prepared(_with_repeats(raw_frame, "subject_id"))
+    groups = fold_groups(frame, group=roles.group)
+    assert fold_groups(frame, group=None) is None
+    plan = fold_plan(frame[LABEL].to_numpy(), n_splits=5, random_state=0, groups=groups)
+    held = np.concatenate([held_idx for _, held_idx in plan])
+    assert sorted(held) == list(range(len(frame)))
+    for fit_idx, held_idx in plan:
+        assert not set(groups[fit_idx]) & set(groups[held_idx])
 
 
 def test_a_class_too_rare_to_split_stays_whole_in_training(raw_frame):

@@ -478,3 +478,35 @@ def test_the_audit_stage_flags_no_label_its_columns_cannot_predict_and_scores_th
         label: {"flagged": 0, "rows": int(n)} for label, n in sorted(train_labels.items())}
     test_rows = issues[issues["split"] == "test"]
     assert len(test_rows) == validated_test_rows and test_rows["label_score"].notna().all()
+
+
+@pytest.mark.parametrize("grouped", [True, False])
+def test_the_audit_folds_keep_a_subject_together(tmp_path, grouped):
+    """Twenty subjects of 25 visits each, a label drawn per subject and a column that tells
+    the subjects apart but not their labels: with the subject declared as the group, no fold
+    model has seen the subject of a row it scores, so there is no evidence to dispute labels
+    with; without it, the models learn each subject's label from its other visits."""
+    rng = np.random.default_rng(0)
+    subject = np.repeat(np.arange(20), 25)
+    pd.DataFrame({"subject": subject, "x": subject * 10 + rng.normal(0, 0.5, 500),
+                  "status": np.repeat(rng.choice(["good", "bad"], 20), 25)}
+                 ).to_csv(tmp_path / "table.csv", index=False)
+    columns = {"group": "subject"} if grouped else {"drop": ["subject"]}
+    # without the group, x alone names each subject's label: a leak the run is told of
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(
+        {"data": {"source": "table.csv", "target": "status", "columns": columns},
+         "audit": {"passes": 1, "folds": 5, "acknowledged_leaks": [] if grouped else ["x"]}}))
+    with chdir(tmp_path):
+        ingest.main()
+        suite.draft()
+        validate.main()
+        audit.main()
+        metrics = json.loads((paths.METRICS / "audit.json").read_text())
+        train = pd.read_parquet(paths.PREPARED_TRAIN)
+        test = pd.read_parquet(paths.PREPARED_TEST)
+    p_value = metrics["train"]["label_evidence_p_value"]
+    if grouped:
+        assert not set(train["subject"]) & set(test["subject"])
+        assert p_value >= EVIDENCE_SIGNIFICANCE
+    else:
+        assert p_value < EVIDENCE_SIGNIFICANCE

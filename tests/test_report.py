@@ -32,9 +32,9 @@ def _context(sheet: pd.DataFrame) -> dict:
                     "test_rows": 0, "classes": 2, "flipped": 0, "hashes": [(HOSTILE, "abc")],
                     "raw_md5": "abc", "git_revision": "deadbee", "params": HOSTILE,
                     "dropped": [HOSTILE], "untested": [HOSTILE], "min_class_rows": 2,
-                    "key": HOSTILE, "columns": [{"column": HOSTILE, "role": "text",
-                                                 "type": "object", "distinct": 1,
-                                                 "missing": 0.0}]},
+                    "key": HOSTILE, "group": HOSTILE,
+                    "columns": [{"column": HOSTILE, "role": "text", "type": "object",
+                                 "distinct": 1, "missing": 0.0}]},
         "validation": {"suite": "s", "drifted": [HOSTILE], "quarantine": quarantine,
                        "quarantine_columns": quarantine_columns,
                        "splits": [{"name": "train", "expectations": 1, "failed_critical": 0,
@@ -131,6 +131,16 @@ def test_the_dataset_section_names_the_classes_kept_whole_for_training():
             "test scores below cannot tell how well they are learned.") in html
     context["dataset"]["untested"] = []
     assert "kept whole for training" not in render(context)
+
+
+def test_the_dataset_section_says_a_subject_s_rows_stay_together():
+    context = _context(pd.DataFrame({"row_id": ["r1"], "decision": [""]}))
+    context["dataset"]["group"] = "subject_id"
+    html = " ".join(render(context).split())
+    assert ("The rows that share a value of <code>subject_id</code> (one subject's rows) are "
+            "all on one side of the split and in one fold of the audit") in html
+    context["dataset"]["group"] = None
+    assert "one subject's rows" not in render(context)
 
 
 def test_drift_names_each_column_and_the_planted_label_noise():

@@ -77,6 +77,11 @@ def test_params_override_inference_and_name_unknown_columns():
         infer_roles(frame, target="y", overrides={"text": ["nope"]})
     with pytest.raises(DatacentricError, match=r"data.columns.numeric.*'note' holds values"):
         infer_roles(frame, target="y", overrides={"numeric": ["note"]})
+    with pytest.raises(DatacentricError, match=r"'data.columns.group': column 'nope'"):
+        infer_roles(frame, target="y", overrides={"group": "nope"})
+    grouped = infer_roles(frame, target="y", overrides={"group": "code"})
+    assert grouped.group == "code" and grouped.columns["code"].role == "id"
+    assert TableRoles.from_dict(grouped.to_dict()) == grouped
 
 
 def test_roles_round_trip_and_type_a_delivery():

@@ -73,13 +73,14 @@ def test_the_typing_plan_decides_as_the_whole_table_would():
     assert typed["n"].tolist()[:3] == ["1", "2", "x"] and typed["label"].tolist()[:3] == [1, 2, 2]
 
 
-@pytest.mark.parametrize("broadcast_rows", [2_000_000, 0])
-def test_ids_and_split_match_pandas_where_rows_repeat(broadcast_rows, monkeypatch):
+@pytest.mark.parametrize(("broadcast_rows", "group"), [(2_000_000, None), (0, "visit")])
+def test_ids_and_split_match_pandas_where_rows_repeat(broadcast_rows, group, monkeypatch):
     """Many repeated rows (some straddling a class's last test row), a one-row class and a
     two-row class (kept whole in training, as the shipped data.min_class_rows keeps it): the
     same ids and the same split as the pandas engine, whether the repeated rows are joined
-    back by broadcast or by a shuffle."""
-    from datacentric.dataset import assign_row_ids, base_ids, split_keys
+    back by broadcast or by a shuffle, and with a group column whose rows stay together
+    across classes (rows without a value split on their own)."""
+    from datacentric.dataset import assign_row_ids, base_ids, split_groups, split_keys
     from datacentric.dataset import split_train_test as pandas_split
     from datacentric.spark import ingest as spark_ingest
     from datacentric.spark import tables
@@ -89,17 +90,23 @@ def test_ids_and_split_match_pandas_where_rows_repeat(broadcast_rows, monkeypatc
     rng = np.random.default_rng(3)
     values = rng.integers(0, 40, size=400)  # about ten copies of each value
     labels = np.where(values % 3 == 0, "a", np.where(values % 3 == 1, "b", "c"))
-    frame = pd.DataFrame({"x": values.astype(str), "label": labels})
-    frame.loc[len(frame)] = ["solo", "d"]
-    frame.loc[len(frame)] = ["pair-1", "e"]
-    frame.loc[len(frame)] = ["pair-2", "e"]
+    frame = pd.DataFrame({"x": values.astype(str), "label": labels,
+                          "visit": [f"v{i % 90}" if i % 7 else None for i in range(400)]})
+    frame.loc[len(frame)] = ["solo", "d", None]
+    frame.loc[len(frame)] = ["pair-1", "e", None]
+    frame.loc[len(frame)] = ["pair-2", "e", None]
     expected = assign_row_ids(frame)
-    train, test = pandas_split(expected, test_size=0.3, random_state=5, min_train_rows=2)
+    train, test = pandas_split(expected, test_size=0.3, random_state=5, min_train_rows=2,
+                               group=group)
     assert not test["label"].isin(["d", "e"]).any()
+    if group:
+        assert not set(train[group].dropna()) & set(test[group].dropna())
 
     base = base_ids(expected["row_id"])
-    rows = frame.assign(**{spark_ingest.BASE: base, tables.POSITION: np.arange(len(frame)),
-                           spark_ingest.SPLIT_KEY: split_keys(base, random_state=5)})
+    together = split_groups(frame, base=base, group=group)
+    rows = frame.assign(**{spark_ingest.BASE: base, spark_ingest.GROUP: together,
+                           tables.POSITION: np.arange(len(frame)),
+                           spark_ingest.SPLIT_KEY: split_keys(together, random_state=5)})
     session = spark_session(SparkParams(**SPARK))
     threshold = session.conf.get("spark.sql.autoBroadcastJoinThreshold")
     if not broadcast_rows:  # nor may Spark broadcast the small side on its own

@@ -332,6 +332,23 @@ def test_ranges_widen_until_few_clean_rows_fall_outside_on_a_wide_table():
     assert _outside_share(train, fresh, margin) < 0.02
 
 
+def test_ranges_of_a_grouped_table_allow_for_whole_new_groups():
+    """Forty subjects of fifty rows, each subject's values near its own level: a new subject
+    lies outside the seen rows' ranges far more often than a new row of a seen subject, so
+    halves of the subjects call for a wider margin than halves of the rows."""
+    rng = np.random.default_rng(2)
+    subjects = np.repeat(np.arange(40), 50)
+    levels = rng.normal(size=(40, 3))
+    train = pd.DataFrame(levels[subjects] + rng.normal(0, 0.05, (len(subjects), 3)),
+                         columns=list("abc"))
+    plain = range_margin_for(train, range_margin=0.1, false_alarm=0.01, random_state=0)
+    grouped = range_margin_for(train, range_margin=0.1, false_alarm=0.01, random_state=0,
+                               groups=subjects)
+    assert plain == 0.1 and grouped > plain
+    assert range_margin_for(train, range_margin=0.1, false_alarm=0.01, random_state=0,
+                            groups=np.arange(len(train))) == plain
+
+
 def test_ranges_keep_the_plain_margin_where_clean_rows_stay_inside():
     rng = np.random.default_rng(1)
     train = pd.DataFrame(rng.uniform(size=(2000, 3)), columns=["a", "b", "c"])

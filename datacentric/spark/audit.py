@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from datacentric.columns import LABEL, ROW_ID
+from datacentric.dataset import fold_groups
 from datacentric.errors import DatacentricError
 from datacentric.features import (
     DEFAULT_FEATURES,
@@ -42,17 +43,19 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class SparkRows:
     """Rows kept in Spark, addressed by position as the pandas engine reads them: ``frame``
-    holds them with :data:`ORDINAL`; ``keys`` (on the driver) their ``row_id`` and ``label``
-    in that order."""
+    holds them with :data:`ORDINAL`; ``keys`` (on the driver) their ``row_id``, ``label``
+    and the table's group column, if any, in that order."""
 
     frame: DataFrame
     keys: pd.DataFrame
 
     @classmethod
-    def of(cls, frame: DataFrame) -> SparkRows:
-        """The rows of a frame from :func:`datacentric.spark.tables.read_parquet`."""
+    def of(cls, frame: DataFrame, *, group: str | None = None) -> SparkRows:
+        """The rows of a frame from :func:`datacentric.spark.tables.read_parquet`; ``group``
+        names the roles' group column."""
         frame = with_ordinal(frame).drop(POSITION).cache()
-        keys = frame.select(ORDINAL, ROW_ID, LABEL).toPandas().sort_values(ORDINAL)
+        wanted = [ORDINAL, ROW_ID, LABEL] + ([] if group is None else [group])
+        keys = frame.select(*wanted).toPandas().sort_values(ORDINAL)
         if not np.array_equal(keys[ORDINAL].to_numpy(), np.arange(len(keys))):
             raise DatacentricError("the Parquet dataset's rows could not be numbered in file "
                                    "order; rewrite it with the ingest stage.")
@@ -116,7 +119,7 @@ def cross_fit(rows: SparkRows, roles: TableRoles, *, model: str, n_splits: int,
     classes = check_classes(rows.keys[LABEL])
     require_features(roles)
     plan = fold_plan(labels, n_splits=n_splits, random_state=random_state, fit_rows=fit_rows,
-                     excluded=excluded)
+                     excluded=excluded, groups=fold_groups(rows.keys, group=roles.group))
     # one Spark job brings every fold's sample; each fold then picks its rows on the driver
     wanted = np.unique(np.concatenate([fit_idx for fit_idx, _ in plan]))
     samples = rows.take(wanted)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
 BASE = "_base"
+GROUP = "_group"  # what the split keeps on one side: the row's group id, else its base id
 SPLIT_KEY = "_split_key"
 
 
@@ -104,7 +106,7 @@ def roles_from_sample(raw: DataFrame, *, target: str, columns: Mapping[str, obje
         # a key unique in the sample must be unique in the table, or the table has none
         key = F.trim(F.col(roles.key))
         if raw.select(F.countDistinct(key)).first()[0] != rows:
-            roles = TableRoles(roles.target, roles.label_type, roles.columns, key=None)
+            roles = replace(roles, key=None, group=roles.group or roles.key)
     return frame, roles
 
 
@@ -141,13 +143,15 @@ def typed_with_ids(raw: DataFrame, roles: TableRoles, *, random_state: int
     found = [json.loads(row.facts) for row in
              raw.drop(POSITION).mapInPandas(facts, "facts string").collect()]
     plan = chunks.typing_plan(found, roles)
-    roles = TableRoles(roles.target, plan.label_type, roles.columns, key=roles.key)
+    roles = replace(roles, label_type=plan.label_type)
 
     def typed(batch: pd.DataFrame) -> pd.DataFrame:
         out = chunks.type_chunk(batch.drop(columns=POSITION), roles, plan)
         base = dataset.content_ids(out, key=roles.key)
-        return out.assign(**{BASE: base.to_numpy(), POSITION: batch[POSITION].to_numpy(),
-                             SPLIT_KEY: dataset.split_keys(base, random_state=random_state)
+        group = dataset.split_groups(out, base=base, group=roles.group)
+        return out.assign(**{BASE: base.to_numpy(), GROUP: group.to_numpy(),
+                             POSITION: batch[POSITION].to_numpy(),
+                             SPLIT_KEY: dataset.split_keys(group, random_state=random_state)
                              .to_numpy()})
 
     example = typed(raw.limit(1000).toPandas())
@@ -164,7 +168,8 @@ def typed_with_ids(raw: DataFrame, roles: TableRoles, *, random_state: int
             yield typed(batch)
 
     frame = with_row_ids(on_disk(raw.mapInPandas(typed_batches, schema)), BASE)
-    columns = [ROW_ID] + [c for c in example.columns if c not in (BASE, POSITION, SPLIT_KEY)]
+    columns = [ROW_ID] + [c for c in example.columns
+                          if c not in (BASE, GROUP, POSITION, SPLIT_KEY)]
     return frame, roles, columns
 
 
@@ -172,11 +177,11 @@ def split_train_test(labelled: DataFrame, *, test_size: float, min_train_rows: i
                      ) -> tuple[DataFrame, DataFrame]:
     """:func:`datacentric.dataset.split_train_test` on Spark: within each class the
     :func:`datacentric.dataset.test_counts` rows with the smallest :data:`SPLIT_KEY` (ties in
-    file order) go to test, and rows sharing a base id follow the first of them.
+    file order) go to test, and rows sharing a :data:`GROUP` follow the first of them.
 
     Only narrow columns are shuffled: the ranking within each class finds the class's last
     test row (its key and position, brought to the driver), every row is compared with it
-    where it lies, and the rows whose base id repeats look up the first of them."""
+    where it lies, and the rows whose group repeats look up the first of them."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
@@ -199,8 +204,8 @@ def split_train_test(labelled: DataFrame, *, test_size: float, min_train_rows: i
     marked = (labelled.join(F.broadcast(last), on=LABEL, how="left")
               .withColumn("_by_rank", F.coalesce(by_rank, F.lit(False)))
               .drop("_last_key", "_last_position"))
-    first = F.first("_by_rank").over(Window.partitionBy(BASE).orderBy(POSITION))
-    firsts = repeated_rows(marked, BASE, "_by_rank").select(POSITION, first.alias("_first"))
+    first = F.first("_by_rank").over(Window.partitionBy(GROUP).orderBy(POSITION))
+    firsts = repeated_rows(marked, GROUP, "_by_rank").select(POSITION, first.alias("_first"))
     marked = marked.join(joinable(firsts), on=POSITION, how="left").withColumn(
         "_is_test", F.coalesce(F.col("_first"), F.col("_by_rank")))
     return marked.filter(~F.col("_is_test")), marked.filter(F.col("_is_test"))

@@ -287,7 +287,8 @@ def _on_spark(params: Params, roles: TableRoles, truth: pd.DataFrame) -> None:
     from datacentric.spark.session import spark_session
 
     session = spark_session(params.compute.spark)
-    train = SparkRows.of(tables.read_parquet(session, require_input(paths.VALIDATED_TRAIN)))
+    train = SparkRows.of(tables.read_parquet(session, require_input(paths.VALIDATED_TRAIN)),
+                         group=roles.group)
     test = SparkRows.of(tables.read_parquet(session, require_input(paths.VALIDATED_TEST))
                         .filter(F.col(LABEL).isin(train.keys[LABEL].unique().tolist())))
 

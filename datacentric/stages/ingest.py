@@ -45,9 +45,15 @@ def _echo_untested(untested: list, min_rows: int) -> None:
                    f"how well it is learned.")
 
 
+def _echo_group(group: str | None) -> None:
+    if group is not None:
+        typer.echo(f"Rows sharing a value of '{group}' (one subject's rows) stay on one side of "
+                   f"the split and in one fold of the audit.")
+
+
 def _metrics(counts: dict[str, int], roles, columns: dict[str, dict], untested: list) -> dict:
     return {
-        **counts, "key": roles.key,
+        **counts, "key": roles.key, "group": roles.group,
         "untested_classes": [str(c) for c in untested],
         "columns_by_role": dict(Counter(c["role"] for c in columns.values())),
         # a list, so `dvc exp show` keeps one column per metric, not four per table column
@@ -65,7 +71,9 @@ def _on_pandas(params: Params, source: Path) -> None:
     _echo_unlabelled(len(unlabelled), data.target)
     train, test = dataset.split_train_test(frame, test_size=data.test_size,
                                            random_state=params.base.seed,
-                                           min_train_rows=data.min_class_rows)
+                                           min_train_rows=data.min_class_rows,
+                                           group=roles.group)
+    _echo_group(roles.group)
     counts = train[LABEL].value_counts()
     dataset.require_class_rows(counts, min_rows=data.min_class_rows,
                                param="data.min_class_rows", source=str(source))
@@ -113,6 +121,7 @@ def _on_spark(params: Params, source: Path) -> None:
     train, test = spark_ingest.split_train_test(frame.filter(has_label),
                                                 test_size=data.test_size,
                                                 min_train_rows=data.min_class_rows)
+    _echo_group(roles.group)
     train = tables.on_disk(train)
     counts = pd.Series({row[LABEL]: row["count"]
                         for row in train.groupBy(LABEL).count().collect()})

@@ -56,7 +56,7 @@ def _dataset(params, ingest: dict) -> dict:
             "untested": ingest["untested_classes"],
             "min_class_rows": params.data.min_class_rows,
             "hashes": hashes, "raw_md5": raw, "git_revision": _git_revision(),
-            "key": ingest["key"], "columns": ingest["columns"],
+            "key": ingest["key"], "group": ingest["group"], "columns": ingest["columns"],
             "dropped": params.data.columns.drop,
             "params": yaml.safe_dump(params.model_dump(by_alias=True), sort_keys=False)}
 

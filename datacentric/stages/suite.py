@@ -11,6 +11,7 @@ import typer
 
 from datacentric import paths
 from datacentric.columns import LABEL
+from datacentric.dataset import fold_groups
 from datacentric.io import input_columns, read_input, read_json_input, require_input
 from datacentric.params import Params, load_params, suite_name
 from datacentric.roles import TableRoles
@@ -48,7 +49,8 @@ def _write(params: Params, *, force: bool) -> None:
     checks = params.validation
     margin = range_margin_for(train[roles.of("numeric")], range_margin=checks.range_margin,
                               false_alarm=checks.range_false_alarm,
-                              random_state=params.base.seed)
+                              random_state=params.base.seed,
+                              groups=fold_groups(train, group=roles.group))
     expectations = starter_expectations(
         train, roles, range_margin=margin, null_margin=checks.null_margin,
         max_levels=checks.value_set_max_levels, table_rows=rows)

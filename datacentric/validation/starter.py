@@ -64,7 +64,7 @@ def _padded_range(low: np.ndarray, high: np.ndarray, margin: float
 
 
 def range_margin_for(numeric: pd.DataFrame, *, range_margin: float, false_alarm: float,
-                     random_state: int) -> float:
+                     random_state: int, groups: np.ndarray | None = None) -> float:
     """The share of its span that widens each numeric range of a drafted suite.
 
     ``range_margin``, doubled (at most :data:`MARGIN_DOUBLINGS` times) until ranges drafted
@@ -73,13 +73,18 @@ def range_margin_for(numeric: pd.DataFrame, *, range_margin: float, false_alarm:
     checked against the other). A row outside a range is quarantined, and with many columns
     or few rows a clean row often lies outside some column's observed span. Ranges from half
     the rows are narrower than from all of them, so the suite's own rate is lower still.
-    ``range_margin`` itself where it is 0, or with fewer than four rows or no column.
+    With ``groups`` (N,), the halves are halves of the groups, as the split deals whole
+    groups to the test rows. ``range_margin`` itself where it is 0, or with fewer than four
+    rows (groups) or no column.
     """
     values = numeric.to_numpy(dtype=float, na_value=np.nan)
-    if range_margin == 0 or len(values) < 4 or values.shape[1] == 0:
+    units = np.arange(len(values)) if groups is None else pd.factorize(groups)[0]
+    n_units = int(units.max()) + 1 if len(units) else 0
+    if range_margin == 0 or n_units < 4 or values.shape[1] == 0:
         return range_margin
-    order = np.random.default_rng(random_state).permutation(len(values))
-    halves = values[order[:len(values) // 2]], values[order[len(values) // 2:]]
+    first = np.isin(units, np.random.default_rng(random_state).permutation(n_units)
+                    [:n_units // 2])
+    halves = values[first], values[~first]
     with warnings.catch_warnings():  # a column missing from a half has no range: never outside
         warnings.simplefilter("ignore", RuntimeWarning)
         spans = [(np.nanmin(h, axis=0), np.nanmax(h, axis=0)) for h in halves]
