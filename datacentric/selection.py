@@ -7,17 +7,23 @@ import numpy as np
 import pandas as pd
 
 from datacentric.columns import LABEL, ROW_ID
+from datacentric.dataset import split_groups
 
 
-def selection_rows(frame: pd.DataFrame, *, fraction: float, random_state: int) -> pd.Series:
+def selection_rows(frame: pd.DataFrame, *, fraction: float, random_state: int,
+                   group: str | None = None) -> pd.Series:
     """Which training rows form the selection slice (a boolean Series on ``frame``'s index).
 
     Per class, the ``floor(fraction * rows)`` rows first in a seeded order of their
     ``row_id`` hashes, so the slice is stratified, the same for every arm and seed, and a
-    class with fewer than ``1 / fraction`` rows keeps all its rows for training.
+    class with fewer than ``1 / fraction`` rows keeps all its rows for training. With a
+    ``group`` column the order hashes what :func:`datacentric.dataset.split_groups` keeps
+    together, and a group's rows follow the first of them, so no arm is picked on a subject
+    it trained on.
     """
-    order = pd.util.hash_pandas_object(frame[ROW_ID].astype(str), index=False,
+    together = split_groups(frame, base=frame[ROW_ID].astype(str), group=group)
+    order = pd.util.hash_pandas_object(together, index=False,
                                        hash_key=f"{random_state:016d}"[-16:])
     rank = order.groupby(frame[LABEL]).rank(method="first") - 1
     size = frame.groupby(LABEL)[LABEL].transform("size")
-    return rank < np.floor(fraction * size)
+    return (rank < np.floor(fraction * size)).groupby(together).transform("first")

@@ -162,6 +162,17 @@ def test_selection_rows_are_stratified_seeded_and_spare_rare_classes():
     assert not chosen.equals(selection_rows(frame, fraction=0.2, random_state=1))
 
 
+def test_the_selection_slice_takes_whole_subjects():
+    frame = pd.DataFrame({ROW_ID: [f"r{i}" for i in range(300)],
+                          LABEL: ["a", "b", "c"] * 100,
+                          "visitor": [f"v{i // 3}" if i % 10 else None for i in range(300)]})
+    chosen = selection_rows(frame, fraction=0.2, random_state=0, group="visitor")
+    picked, left = frame[chosen], frame[~chosen]
+    assert not set(picked["visitor"].dropna()) & set(left["visitor"].dropna())
+    assert 0.1 < chosen.mean() < 0.3 and picked["visitor"].isna().any()
+    plain = selection_rows(frame, fraction=0.2, random_state=0)  # without it, subjects straddle
+    assert set(frame[plain]["visitor"].dropna()) & set(frame[~plain]["visitor"].dropna())
+
 
 def test_an_empty_selection_slice_is_refused_naming_the_param():
     frame = pd.DataFrame({ROW_ID: [f"r{i}" for i in range(7)], LABEL: ["a"] * 4 + ["b"] * 3})

@@ -60,16 +60,17 @@ def cell_classes(*frames: pd.DataFrame) -> np.ndarray:
     return np.unique(np.concatenate([f[LABEL].unique() for f in frames]))
 
 
-def split_selection(arm_rows: pd.DataFrame, validated_train: pd.DataFrame, params: Params
-                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def split_selection(arm_rows: pd.DataFrame, validated_train: pd.DataFrame, params: Params,
+                    *, group: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The rows a cell trains on (the arm's rows outside the selection slice) and the
-    selection rows as delivered (from the validated training rows).
+    selection rows as delivered (from the validated training rows, whole ``group``s).
 
     Raises DatacentricError when the slice is empty (no class has ``1 / fraction`` rows): the
     arms could then only be picked on the test rows.
     """
     fraction = params.compare.selection_fraction
-    chosen = selection_rows(validated_train, fraction=fraction, random_state=params.base.seed)
+    chosen = selection_rows(validated_train, fraction=fraction, random_state=params.base.seed,
+                            group=group)
     if not chosen.any():
         largest = int(validated_train[LABEL].value_counts().max())
         raise DatacentricError(
@@ -123,8 +124,10 @@ def _on_spark(data_arm: str, model_arm: str, roles: TableRoles, params: Params,
     arm_rows = tables.read_parquet(session, require_input(paths.CLEAN / f"{data_arm}.parquet"))
     validated = tables.read_parquet(session, require_input(paths.VALIDATED_TRAIN))
     test = tables.read_parquet(session, require_input(paths.VALIDATED_TEST))
+    keys = [ROW_ID, LABEL] + ([] if roles.group is None else [roles.group])
     fit_keys, selection_keys = split_selection(arm_rows.select(ROW_ID, LABEL).toPandas(),
-                                               validated.select(ROW_ID, LABEL).toPandas(), params)
+                                               validated.select(*keys).toPandas(), params,
+                                               group=roles.group)
     classes = cell_classes(fit_keys, selection_keys, test.select(LABEL).distinct().toPandas())
     common = {"roles": roles, "classes": classes,
               "options": FeatureOptions(**params.featurize.model_dump()),
@@ -182,7 +185,8 @@ def main(data_arm: str, model_arm: str, params_path: str = "params.yaml",
                                                         seeds)
     else:
         train, selection = split_selection(read_input(paths.CLEAN / f"{data_arm}.parquet"),
-                                           read_input(paths.VALIDATED_TRAIN), params)
+                                           read_input(paths.VALIDATED_TRAIN), params,
+                                           group=roles.group)
         test = read_input(paths.VALIDATED_TEST)
         classes = cell_classes(train, test, selection)
         n_train, n_selection = len(train), len(selection)

@@ -52,7 +52,7 @@ def main(params_path: str = "params.yaml") -> None:
     model_arm = compare.model_arms[0]
     roles = TableRoles.from_dict(read_json_input(paths.COLUMN_ROLES))
     validated = read_input(paths.VALIDATED_TRAIN)
-    train, _ = split_selection(validated, validated, params)
+    train, _ = split_selection(validated, validated, params, group=roles.group)
     test = read_input(paths.VALIDATED_TEST)
     issues = read_input(paths.LABEL_ISSUES)
     sizes = sorted(set(compare.curve_sizes) | {0})
