@@ -28,6 +28,11 @@ LABEL_ERROR_BENCHMARK = ("0.5 to 1.8 times the share flipped (median 1.1) on the
 WHOLE_CLASS_SHARE = 0.9
 
 
+# out-of-fold balanced accuracy from which the page asks whether columns were filled from
+# the label: clean data rarely separates classes this well, derived columns often do
+NEAR_PERFECT_ACCURACY = 0.98
+
+
 def flagged_classes(by_label: dict[str, dict[str, int]]) -> list[str]:
     """The classes of ``by_label`` (``flagged`` and ``rows`` per class) with at least
     :data:`WHOLE_CLASS_SHARE` of their rows flagged, as ``"label (flagged of rows)"``."""

@@ -46,7 +46,8 @@ def _context(sheet: pd.DataFrame) -> dict:
                   "test_label_issues": 0, "vs_truth": None, "top_columns": columns,
                   "top_rows": rows, "other": [], "row_order": HOSTILE, "leaking": [HOSTILE],
                   "top_leak": HOSTILE,
-                  "model_balanced_accuracy": "0.8", "shared": 0, "sampled": True,
+                  "model_balanced_accuracy": "0.8", "near_perfect": False, "shared": 0,
+                  "sampled": True,
                   "checked_rows": 1, "audited_rows": 2,
                   "by_class": [(HOSTILE, "1%", "1%")], "whole_classes": [HOSTILE]},
         "compare": {"verdict": HOSTILE, "reference": HOSTILE,
@@ -141,6 +142,19 @@ def test_the_dataset_section_says_a_subject_s_rows_stay_together():
             "all on one side of the split and in one fold of the audit") in html
     context["dataset"]["group"] = None
     assert "one subject's rows" not in render(context)
+
+
+def test_near_perfect_predictions_without_a_single_leak_ask_how_columns_are_filled():
+    context = _context(pd.DataFrame({"row_id": ["r1"], "decision": [""]}))
+    context["audit"].update(leaking=[], top_leak="price, balanced accuracy 0.611",
+                            model_balanced_accuracy="0.988", near_perfect=True)
+    html = " ".join(render(context).split())
+    assert ("no single column gives the label away</span> (most predictive: price, balanced "
+            "accuracy 0.611, against 0.988 for all columns together). All columns together "
+            "predict the label almost perfectly: several columns may give it away together")\
+        in html
+    context["audit"]["near_perfect"] = False
+    assert "almost perfectly" not in render(context)
 
 
 def test_drift_names_each_column_and_the_planted_label_noise():

@@ -17,6 +17,7 @@ from datacentric.params import load_params, suite_name
 from datacentric.plots import cleaning_curve, forest, heatmap, per_seed, to_svg
 from datacentric.report import (
     LABEL_ERROR_BENCHMARK,
+    NEAR_PERFECT_ACCURACY,
     OTHER_ISSUES,
     curve_summary,
     drift_phrases,
@@ -99,6 +100,7 @@ def _audit(train_rows: int) -> dict:
                                       significance=audit["train"]["non_iid_significance"]),
         "leaking": [f"{c['column']} ({c['balanced_accuracy']:.3f})" for c in leaks],
         "model_balanced_accuracy": f"{audit['model_balanced_accuracy']:.3f}",
+        "near_perfect": audit["model_balanced_accuracy"] >= NEAR_PERFECT_ACCURACY,
         "top_leak": (f"{leakage['columns'][0]['column']}, balanced accuracy "
                      f"{leakage['columns'][0]['balanced_accuracy']:.3f}"
                      if leakage["columns"] else "none"),
