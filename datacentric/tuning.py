@@ -4,6 +4,7 @@ HistGradientBoosting, ``tuned_mlp`` the torch MLP, the latter pruning unpromisin
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -12,7 +13,7 @@ import optuna
 from joblib import Parallel, delayed
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import log_loss
-from sklearn.model_selection import train_test_split
+from sklearn.model_selection import StratifiedGroupKFold, train_test_split
 
 
 def _model(params: dict, categorical_features: Sequence[bool] | None,
@@ -23,19 +24,20 @@ def _model(params: dict, categorical_features: Sequence[bool] | None,
 
 def tune_hgb(X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None, *,
              categorical_features: Sequence[bool] | None = None, n_trials: int = 20,
-             workers: int = 1, validation_fraction: float = 0.2, random_state: int = 0
-             ) -> tuple[HistGradientBoostingClassifier, dict]:
+             workers: int = 1, validation_fraction: float = 0.2, random_state: int = 0,
+             groups: np.ndarray | None = None) -> tuple[HistGradientBoostingClassifier, dict]:
     """Search learning rate, tree size, regularisation and rounds with TPE, minimising the
-    weighted log loss on a stratified inner validation split of ``X``; then refit the best
-    configuration on all of ``X``. ``categorical_features`` marks the columns of category
-    codes. Returns the fitted model and the best parameters.
+    weighted log loss on a stratified inner validation split of ``X`` (whole ``groups``, (N,),
+    on either side where given); then refit the best configuration on all of ``X``.
+    ``categorical_features`` marks the columns of category codes. Returns the fitted model and
+    the best parameters.
 
     ``workers`` trials run at once, in separate processes: the study asks for that many
     (TPE's constant liar keeps them apart), evaluates them in parallel and tells the results
     in trial order, so the search depends on ``random_state`` and ``workers`` alone, never on
     which process finishes first. ``n_trials`` is the same budget whatever ``workers``.
     """
-    split = _Split.of(X, y, sample_weight, validation_fraction, random_state)
+    split = _Split.of(X, y, sample_weight, validation_fraction, random_state, groups)
     best = _search(lambda trial, params: split.hgb_outcome(params, categorical_features),
                    _suggest, n_trials=n_trials, workers=workers, random_state=random_state,
                    pruner=optuna.pruners.NopPruner())
@@ -45,11 +47,13 @@ def tune_hgb(X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = No
 
 def tune_torch(X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None, *,
                base: dict, architecture: str = "mlp", n_trials: int = 20, workers: int = 1,
-               validation_fraction: float = 0.2, random_state: int = 0):
+               validation_fraction: float = 0.2, random_state: int = 0,
+               groups: np.ndarray | None = None):
     """Search a torch network's width, depth, dropout, learning rate, weight decay and batch
     size with TPE, minimising the weighted log loss on a stratified inner validation split of
-    ``X`` (each trial's network early-stops on its own slice of the fitting part, as the
-    ``mlp`` arm does); then refit the best configuration on all of ``X``. ``base`` holds the
+    ``X`` (whole ``groups`` on either side where given; each trial's network early-stops on
+    its own slice of the fitting part, as the ``mlp`` arm does); then refit the best
+    configuration on all of ``X``. ``base`` holds the
     :class:`~datacentric.params.TorchParams` the search leaves alone (device, precision,
     epochs, patience). Returns the fitted
     :class:`~datacentric.models.torch_classifier.TorchClassifier` and the best parameters.
@@ -62,7 +66,7 @@ def tune_torch(X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = 
     """
     from datacentric.models.torch_classifier import TorchClassifier
 
-    split = _Split.of(X, y, sample_weight, validation_fraction, random_state)
+    split = _Split.of(X, y, sample_weight, validation_fraction, random_state, groups)
     best = _search(lambda trial, params: split.torch_outcome(trial, architecture, base | params),
                    _suggest_torch, n_trials=n_trials, workers=workers,
                    random_state=random_state,
@@ -140,12 +144,20 @@ class _Split:
 
     @classmethod
     def of(cls, X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None,
-           validation_fraction: float, random_state: int) -> _Split:
+           validation_fraction: float, random_state: int, groups: np.ndarray | None = None
+           ) -> _Split:
         index = np.arange(len(y))
         counts = np.unique(y, return_counts=True)[1]
-        fit_idx, val_idx = train_test_split(index, test_size=validation_fraction,
-                                            random_state=random_state,
-                                            stratify=y if counts.min() >= 2 else None)
+        if groups is None:
+            fit_idx, val_idx = train_test_split(index, test_size=validation_fraction,
+                                                random_state=random_state,
+                                                stratify=y if counts.min() >= 2 else None)
+        else:  # one fold of a stratified group K-fold, K = 1 / validation_fraction
+            folds = StratifiedGroupKFold(max(2, round(1 / validation_fraction)), shuffle=True,
+                                         random_state=random_state)
+            with warnings.catch_warnings():  # "the least populated class has only n members"
+                warnings.simplefilter("ignore", UserWarning)
+                fit_idx, val_idx = next(folds.split(index, y, groups))
         weights = None if sample_weight is None else np.asarray(sample_weight)
         return cls(X, y, weights, fit_idx, val_idx, random_state)
 

@@ -7,7 +7,7 @@ import optuna
 from sklearn.datasets import make_classification
 
 from datacentric.params import TorchParams
-from datacentric.tuning import tune_hgb, tune_torch
+from datacentric.tuning import _Split, tune_hgb, tune_torch
 
 
 def _search(workers: int, random_state: int = 0):
@@ -47,3 +47,13 @@ def test_the_torch_search_prunes_and_is_reproducible_with_parallel_workers(monke
     assert any(pruned) and not all(pruned), pruned
     _, serial = _torch_search(workers=1)
     assert set(serial) == set(best)
+
+
+def test_the_inner_split_keeps_a_group_on_one_side():
+    X, y = make_classification(n_samples=400, n_features=6, random_state=0)
+    groups = np.arange(400) // 4
+    split = _Split.of(X, y, None, 0.2, 0, groups)
+    assert not set(groups[split.fit_idx]) & set(groups[split.val_idx])
+    assert len(split.val_idx) == 80 and len(split.fit_idx) == 320
+    plain = _Split.of(X, y, None, 0.2, 0)
+    assert set(groups[plain.fit_idx]) & set(groups[plain.val_idx])

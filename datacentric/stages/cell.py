@@ -22,6 +22,7 @@ import pandas as pd
 
 from datacentric import paths
 from datacentric.columns import LABEL, ROW_ID, WEIGHT
+from datacentric.dataset import fold_groups
 from datacentric.errors import DatacentricError
 from datacentric.evaluation import prediction_table, score
 from datacentric.features import FeatureOptions, categorical_mask, featurize_splits
@@ -37,13 +38,14 @@ from datacentric.tuning import tune_hgb, tune_torch
 
 
 def fit_arm(model_arm: str, X: pd.DataFrame, y: np.ndarray, weights: np.ndarray | None,
-            params: Params, seed: int):
+            params: Params, seed: int, *, groups: np.ndarray | None = None):
     """A fitted classifier for ``model_arm`` (a zoo model, ``tuned``, ``tuned_mlp`` or ``xgb``) on
-    featurized training rows ``X`` in the arm's encoding (:func:`encoding_for`)."""
+    featurized training rows ``X`` in the arm's encoding (:func:`encoding_for`); a tuned arm
+    keeps each of the rows' ``groups`` (N,) on one side of its inner validation split."""
     mask = categorical_mask(X.columns)
     X = X.to_numpy(np.float32)
     search = {"n_trials": params.compare.tune_trials, "workers": params.compare.tune_workers,
-              "random_state": seed}
+              "random_state": seed, "groups": groups}
     if model_arm == "tuned":
         return tune_hgb(X, y, weights, categorical_features=mask, **search)[0]
     if model_arm == "tuned_mlp":
@@ -95,7 +97,8 @@ def run_cell(train: pd.DataFrame, test: pd.DataFrame, roles: TableRoles, model_a
         encoding=encoding_for(model_arm), random_state=seed)
     X_scored = [X_test] if also is None else [X_test, featurizer.transform(also)]
     weights = train[WEIGHT].to_numpy() if WEIGHT in train else None
-    model = fit_arm(model_arm, X_train, train[LABEL].to_numpy(), weights, params, seed)
+    model = fit_arm(model_arm, X_train, train[LABEL].to_numpy(), weights, params, seed,
+                    groups=fold_groups(train, group=roles.group))
     classes = cell_classes(train, *scored)
     tables = []
     for frame, X in zip(scored, X_scored, strict=True):
