@@ -24,6 +24,11 @@ FEATURE_ROLES = ("numeric", "boolean", "date", "datetime", "categorical", "text"
 OVERRIDE_ROLES = (*ROLES, "drop")
 _ID_WORDS = {"id", "ids", "key", "uuid", "guid", "rownames", "rowname", "index"}
 NUMBERED_ID_MIN_DISTINCT = 0.5
+# a column named with "id" numbers subjects when its values are many and each covers few rows
+# (a patient's four visits), unlike a code that hundreds of rows share (a store)
+_SUBJECT_WORDS = {"id", "ids", "uuid", "guid"}
+SUBJECT_MIN_DISTINCT = 0.05
+SUBJECT_MIN_LEVELS = 20
 TEXT_MIN_LEVELS = 50  # fewer distinct values than this is a category, however worded
 
 
@@ -109,17 +114,31 @@ def _codes(text: pd.Series) -> bool:
         and text.str.contains(r"\d").mean() > 0.9
 
 
+def _subject_numbers(name: str, present: pd.Series) -> bool:
+    """Named with "id" (``subject_id``, ``ID``, ``Individual ID``), with at least
+    :data:`SUBJECT_MIN_LEVELS` values that each cover at most ``1 / SUBJECT_MIN_DISTINCT``
+    rows on average: the numbers of subjects with a few rows each (a child's yearly visits)."""
+    return bool(_name_words(name) & _SUBJECT_WORDS) and len(present) >= 20 and \
+        present.nunique() >= max(SUBJECT_MIN_LEVELS, SUBJECT_MIN_DISTINCT * len(present))
+
+
 def _numbered_identifier(name: str, present: pd.Series) -> bool:
     """Whole numbers named like an id (``subject_id``, ``ID``) that differ on at least
-    :data:`NUMBERED_ID_MIN_DISTINCT` of the rows: record numbers, not quantities, even where
-    a record repeats (a patient tested twice)."""
-    return bool(_name_words(name) & _ID_WORDS) and len(present) >= 20 and \
-        present.nunique() >= NUMBERED_ID_MIN_DISTINCT * len(present) and _whole(present)
+    :data:`NUMBERED_ID_MIN_DISTINCT` of the rows, or :func:`_subject_numbers`: record numbers,
+    not quantities, even where a record repeats (a patient tested twice)."""
+    if len(present) < 20 or not _whole(present):
+        return False
+    return _subject_numbers(name, present) or (
+        bool(_name_words(name) & _ID_WORDS)
+        and present.nunique() >= NUMBERED_ID_MIN_DISTINCT * len(present))
 
 
 def _looks_like_identifier(name: str, present: pd.Series) -> bool:
     """Text that names nearly every row differently (95% distinct or more) by a code or a
-    key-like name: an identifier that does not qualify as the table's key."""
+    key-like name, or :func:`_subject_numbers`: an identifier that does not qualify as the
+    table's key."""
+    if _subject_numbers(name, present):
+        return True
     if len(present) < 20 or present.nunique() < 0.95 * len(present):
         return False
     return bool(_name_words(name) & _ID_WORDS) or _codes(present.astype(str))

@@ -41,6 +41,18 @@ def test_roles_are_inferred_from_values_and_names(name, values, role):
     assert infer_role(name, pd.Series(values, dtype=object)).role == role
 
 
+@pytest.mark.parametrize(("name", "values", "role"), [
+    ("id", [i // 4 for i in range(400)], "id"),  # a child's four yearly visits
+    ("Individual ID", [f"N{i // 4}A1" for i in range(400)], "id"),
+    ("job_ad_id", [i // 15 for i in range(400)], "id"),  # 27 ads, 15 résumés each
+    ("StoreID", [i % 5 for i in range(400)], "numeric"),  # five stores: a code, not subjects
+    ("crime_index", [i // 10 for i in range(400)], "numeric"),  # "index": a quantity
+    ("id", [i // 40 for i in range(400)], "numeric"),  # ten values of forty rows
+])
+def test_subject_numbers_that_repeat_are_ids(name, values, role):
+    assert infer_role(name, pd.Series(values)).role == role
+
+
 @pytest.mark.parametrize(("values", "fmt", "expected"), [
     (["4,123", "12", "1,000,000"], NumberFormat(".", ","), [4123, 12, 1e6]),
     (["3,5", "4,123", "12"], NumberFormat(",", None), [3.5, 4.123, 12]),
