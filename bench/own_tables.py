@@ -23,6 +23,8 @@ Writes bench/results/own_tables.json and prints one line per table.
         covid movies --out bench/results/own_tables_fourth.json
     python bench/own_tables.py --tables oj msleep whickham salaries fishing --keep DIR \
         --out bench/results/own_tables_fifth.json
+    python bench/own_tables.py --tables ohio respiratory contraception schizo --keep DIR \
+        --out bench/results/own_tables_sixth.json
 """
 
 from __future__ import annotations
@@ -119,6 +121,15 @@ TABLES = [
     Table("salaries", "carData", "Salaries", "rank", "397 professors, 3 ranks"),
     Table("fishing", "Ecdat", "Fishing", "mode",
           "1,182 anglers, 4 modes, a price column equal to the chosen mode's price"),
+    # sixth batch, chosen 2026-11-29 before any of them was run: subjects with several rows
+    Table("ohio", "geepack", "ohio", "resp",
+          "2,148 yearly checks of 537 children (id), wheeze 0/1, mother smokes"),
+    Table("respiratory", "geepack", "respiratory", "outcome",
+          "444 visits of 111 patients (id repeats across 2 centres), treatment, baseline"),
+    Table("contraception", "mlmRev", "Contraception", "use",
+          "1,934 women in 60 districts (a number column), children, age, urban"),
+    Table("schizo", "HSAUR", "schizophrenia2", "onset",
+          "220 monthly records of 44 patients (column 'subject'), onset age fixed per patient"),
 ]
 
 
