@@ -16,6 +16,25 @@ OTHER_ISSUES = {
     "class_imbalance": "rows of a class much rarer than the others",
 }
 
+# a share of near-duplicate rows from which they say more about the columns than the rows
+MOSTLY_DUPLICATES = 0.5
+
+
+def other_issues(counts: dict[str, int], *, checked_rows: int) -> list[dict]:
+    """The :data:`OTHER_ISSUES` table's rows (``name``, ``rows``, ``meaning``) from the audit's
+    ``counts`` on ``checked_rows`` rows. Where at least :data:`MOSTLY_DUPLICATES` of them are
+    near-duplicates, the meaning says that the columns take few distinct values together."""
+    found = []
+    for name, meaning in OTHER_ISSUES.items():
+        rows = counts.get(name, 0)
+        if name == "near_duplicate" and checked_rows and rows >= MOSTLY_DUPLICATES * checked_rows:
+            meaning = (f"{meaning}: here {rows / checked_rows:.0%} of the rows, so the columns "
+                       f"take few distinct values together; that says they cannot tell most "
+                       f"rows apart, not that rows were copied")
+        found.append({"name": name, "rows": rows, "meaning": meaning})
+    return found
+
+
 # bench/results/noise_estimate.json: the label-error estimate against the share flipped on
 # purpose (tests/test_report.py keeps the two in step)
 LABEL_ERROR_BENCHMARK = ("0.5 to 1.8 times the share flipped (median 1.1) on the tables it "

@@ -13,6 +13,7 @@ from datacentric.report import (
     curve_summary,
     drift_phrases,
     flagged_classes,
+    other_issues,
     render,
     review_preview,
     row_order_phrase,
@@ -155,6 +156,18 @@ def test_near_perfect_predictions_without_a_single_leak_ask_how_columns_are_fill
         in html
     context["audit"]["near_perfect"] = False
     assert "almost perfectly" not in render(context)
+
+
+def test_near_duplicates_on_most_rows_are_read_as_columns_that_cannot_tell_rows_apart():
+    rows = other_issues({"outlier": 3, "near_duplicate": 1612}, checked_rows=1612)
+    assert [(r["name"], r["rows"]) for r in rows] == [
+        ("outlier", 3), ("near_duplicate", 1612), ("class_imbalance", 0)]
+    assert rows[1]["meaning"] == (
+        "rows (almost) identical to another training row: here 100% of the rows, so the "
+        "columns take few distinct values together; that says they cannot tell most rows "
+        "apart, not that rows were copied")
+    few = other_issues({"near_duplicate": 40}, checked_rows=1612)[1]["meaning"]
+    assert few == "rows (almost) identical to another training row"
 
 
 def test_drift_names_each_column_and_the_planted_label_noise():

@@ -18,10 +18,10 @@ from datacentric.plots import cleaning_curve, forest, heatmap, per_seed, to_svg
 from datacentric.report import (
     LABEL_ERROR_BENCHMARK,
     NEAR_PERFECT_ACCURACY,
-    OTHER_ISSUES,
     curve_summary,
     drift_phrases,
     flagged_classes,
+    other_issues,
     points,
     render,
     review_preview,
@@ -94,8 +94,7 @@ def _audit(train_rows: int) -> dict:
         "test_label_issues": audit["test"]["label_issues"],
         "vs_truth": {k: f"{v:.3f}" for k, v in truth.items()} if truth else None,
         "top_columns": columns, "top_rows": rows,
-        "other": [{"name": name, "rows": audit["train"].get(name, 0), "meaning": meaning}
-                  for name, meaning in OTHER_ISSUES.items()],
+        "other": other_issues(audit["train"], checked_rows=audit["train"]["data_check_rows"]),
         "row_order": row_order_phrase(audit["train"].get("non_iid_p_value"),
                                       significance=audit["train"]["non_iid_significance"]),
         "leaking": [f"{c['column']} ({c['balanced_accuracy']:.3f})" for c in leaks],
