@@ -27,6 +27,10 @@ NUMBERED_ID_MIN_DISTINCT = 0.5
 # a column named with "id" numbers subjects when its values are many and each covers few rows
 # (a patient's four visits), unlike a code that hundreds of rows share (a store)
 _SUBJECT_WORDS = {"id", "ids", "uuid", "guid"}
+# or named for the entity alone ("subject", "patient no"): its number, not a measure of it
+_ENTITY_WORDS = {"subject", "patient", "participant", "respondent", "individual", "person",
+                 "customer", "client", "user", "account", "household", "student", "member"}
+_NUMBER_WORDS = {"no", "nr", "num", "number", "code"}
 SUBJECT_MIN_DISTINCT = 0.05
 SUBJECT_MIN_LEVELS = 20
 TEXT_MIN_LEVELS = 50  # fewer distinct values than this is a category, however worded
@@ -115,10 +119,14 @@ def _codes(text: pd.Series) -> bool:
 
 
 def _subject_numbers(name: str, present: pd.Series) -> bool:
-    """Named with "id" (``subject_id``, ``ID``, ``Individual ID``), with at least
+    """Named with "id" (``subject_id``, ``ID``, ``Individual ID``) or for an entity alone
+    (``subject``, ``patient no``; not ``customer_age``), with at least
     :data:`SUBJECT_MIN_LEVELS` values that each cover at most ``1 / SUBJECT_MIN_DISTINCT``
     rows on average: the numbers of subjects with a few rows each (a child's yearly visits)."""
-    return bool(_name_words(name) & _SUBJECT_WORDS) and len(present) >= 20 and \
+    words = _name_words(name)
+    named = bool(words & _SUBJECT_WORDS) or (
+        bool(words & _ENTITY_WORDS) and words <= _ENTITY_WORDS | _NUMBER_WORDS)
+    return named and len(present) >= 20 and \
         present.nunique() >= max(SUBJECT_MIN_LEVELS, SUBJECT_MIN_DISTINCT * len(present))
 
 

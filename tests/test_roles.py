@@ -48,6 +48,9 @@ def test_roles_are_inferred_from_values_and_names(name, values, role):
     ("StoreID", [i % 5 for i in range(400)], "numeric"),  # five stores: a code, not subjects
     ("crime_index", [i // 10 for i in range(400)], "numeric"),  # "index": a quantity
     ("id", [i // 40 for i in range(400)], "numeric"),  # ten values of forty rows
+    ("subject", [i // 5 for i in range(400)], "id"),  # a patient's monthly records
+    ("Patient No", [f"P{i // 5:03d}" for i in range(400)], "id"),
+    ("customer_age", [18 + i % 60 for i in range(400)], "numeric"),  # a measure of the entity
 ])
 def test_subject_numbers_that_repeat_are_ids(name, values, role):
     assert infer_role(name, pd.Series(values)).role == role
