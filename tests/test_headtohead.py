@@ -134,6 +134,19 @@ def test_real_losses_are_not_called_paying():
     assert "Neither beats the reference" in text and "Invest" not in text
 
 
+def test_picks_right_on_the_same_rows_are_said_to_be_inseparable_at_any_size():
+    """Every arm predicting the majority class (HSAUR::schizophrenia2 once its subjects are
+    kept apart): no size separates them, and the verdict says so rather than "0.0 points"."""
+    base = (np.random.default_rng(0).random((5, 300)) < 0.7).astype(float)
+    cells = {key: base for key in (("raw", "hgb"), ("prune", "hgb"), ("raw", "mlp"),
+                                   ("prune", "mlp"))}
+    _, summary = compare_cells(cells, PICKS, reference=("raw", "hgb"), n_boot=200)
+    text = verdict(summary, n_seeds=5, n_rows=300)
+    assert ("the picked data and model arms were right on the same test rows for every seed, so "
+            "no number of rows or seeds would tell them apart") in text
+    assert "beyond 0.0 points" not in text
+
+
 def test_an_interval_just_off_zero_reads_as_such_in_the_verdict():
     """Figures from a 32,735-row table: the data-minus-model interval ends 0.0004 below zero
     but is not significant once Holm-corrected; one decimal would print it as -0.0."""
