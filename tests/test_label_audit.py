@@ -450,6 +450,16 @@ def test_a_tiny_table_with_many_classes_is_not_estimated_mostly_wrong():
     assert (estimate.by_class == 0.0).all()
 
 
+def _audit_in(where, params: dict) -> None:
+    """Ingest, suite draft, validation and audit in process, in ``where`` with ``params``."""
+    (where / "params.yaml").write_text(yaml.safe_dump(params))
+    with chdir(where):
+        ingest.main()
+        suite.draft()
+        validate.main()
+        audit.main()
+
+
 def test_the_audit_stage_flags_no_label_its_columns_cannot_predict_and_scores_the_test_rows(
         tmp_path):
     """The whole stage, in process, on labels drawn at random: the passes stop after the
@@ -459,17 +469,11 @@ def test_the_audit_stage_flags_no_label_its_columns_cannot_predict_and_scores_th
                   "colour": rng.choice(["red", "blue", "green"], 400),
                   "status": rng.choice(["good", "bad"], 400, p=[0.7, 0.3])}
                  ).to_csv(tmp_path / "table.csv", index=False)
-    (tmp_path / "params.yaml").write_text(yaml.safe_dump(
-        {"data": {"source": "table.csv", "target": "status"},
-         "audit": {"passes": 3, "folds": 3}}))
-    with chdir(tmp_path):
-        ingest.main()
-        suite.draft()
-        validate.main()
-        audit.main()
-        metrics = json.loads((paths.METRICS / "audit.json").read_text())
-        issues = pd.read_parquet(paths.LABEL_ISSUES)
-        validated_test_rows = len(pd.read_parquet(paths.VALIDATED_TEST))
+    _audit_in(tmp_path, {"data": {"source": "table.csv", "target": "status"},
+                         "audit": {"passes": 3, "folds": 3}})
+    metrics = json.loads((tmp_path / paths.METRICS / "audit.json").read_text())
+    issues = pd.read_parquet(tmp_path / paths.LABEL_ISSUES)
+    validated_test_rows = len(pd.read_parquet(tmp_path / paths.VALIDATED_TEST))
     assert metrics["train"]["label_evidence_p_value"] >= EVIDENCE_SIGNIFICANCE
     assert metrics["train"]["label_issues"] == metrics["test"]["label_issues"] == 0
     assert not issues["is_label_issue"].any()
@@ -493,17 +497,12 @@ def test_the_audit_folds_keep_a_subject_together(tmp_path, grouped):
                  ).to_csv(tmp_path / "table.csv", index=False)
     columns = {"group": "subject"} if grouped else {"drop": ["subject"]}
     # without the group, x alone names each subject's label: a leak the run is told of
-    (tmp_path / "params.yaml").write_text(yaml.safe_dump(
-        {"data": {"source": "table.csv", "target": "status", "columns": columns},
-         "audit": {"passes": 1, "folds": 5, "acknowledged_leaks": [] if grouped else ["x"]}}))
-    with chdir(tmp_path):
-        ingest.main()
-        suite.draft()
-        validate.main()
-        audit.main()
-        metrics = json.loads((paths.METRICS / "audit.json").read_text())
-        train = pd.read_parquet(paths.PREPARED_TRAIN)
-        test = pd.read_parquet(paths.PREPARED_TEST)
+    _audit_in(tmp_path, {
+        "data": {"source": "table.csv", "target": "status", "columns": columns},
+        "audit": {"passes": 1, "folds": 5, "acknowledged_leaks": [] if grouped else ["x"]}})
+    metrics = json.loads((tmp_path / paths.METRICS / "audit.json").read_text())
+    train = pd.read_parquet(tmp_path / paths.PREPARED_TRAIN)
+    test = pd.read_parquet(tmp_path / paths.PREPARED_TEST)
     p_value = metrics["train"]["label_evidence_p_value"]
     if grouped:
         assert not set(train["subject"]) & set(test["subject"])
