@@ -103,6 +103,8 @@ def single_column_leakage(frame: pd.DataFrame, roles: TableRoles, *, n_splits: i
     labels = frame[LABEL].to_numpy()
     n_splits = int(min(n_splits, frame[LABEL].value_counts().min()))
     groups = fold_groups(frame, group=roles.group)
+    if groups is not None:
+        n_splits = min(n_splits, len(np.unique(groups)))
     folds = None if n_splits < 2 else (StratifiedKFold if groups is None else
                                        StratifiedGroupKFold)(n_splits, shuffle=True,
                                                              random_state=random_state)

@@ -127,12 +127,15 @@ def base_ids(row_ids: pd.Series) -> pd.Series:
 
 def split_groups(frame: pd.DataFrame, *, base: pd.Series, group: str | None = None
                  ) -> pd.Series:
-    """What the split keeps together, row by row: the :func:`content_ids` of the ``group``
-    column's value where the table has a group and the row a value, else ``base`` (the row's
-    base id), so every row of one subject lands on one side."""
+    """What the split keeps together, row by row: a 16-hex-digit hash of the ``group`` column's
+    value where the table has a group and the row a value, else ``base`` (the row's base id),
+    so every row of one subject lands on one side."""
     if group is None:
         return base
-    return content_ids(frame, key=group).where(frame[group].notna(), base)
+    # hashed apart from the key's values, so a key "17" is never patient "17"
+    hashed = pd.util.hash_pandas_object("group/" + frame[group].astype(str), index=False)
+    ids = pd.Series([f"{h:016x}" for h in hashed.to_numpy()], index=frame.index)
+    return ids.where(frame[group].notna(), base)
 
 
 def fold_groups(frame: pd.DataFrame, *, group: str | None) -> np.ndarray | None:
@@ -173,7 +176,9 @@ def split_train_test(
     existing rows across. Rows that :func:`split_groups` keeps together fall on the side of
     the first of them: those sharing a value of the ``group`` column, so no test row shares a
     subject with a training row; without a group, those sharing a key or identical values (ids
-    differing only in their ``-n`` suffix), so no test row repeats a training row.
+    differing only in their ``-n`` suffix), so no test row repeats a training row. Where that
+    leaves a class short (:func:`short_classes`), every subject with a row of it stays in
+    training.
     """
     base = split_groups(frame, base=base_ids(frame[ROW_ID]), group=group)
     keys = split_keys(base, random_state=random_state)
@@ -181,7 +186,19 @@ def split_train_test(
     n_test = frame[LABEL].map(test_counts(frame[LABEL].value_counts(), test_size=test_size,
                                           min_train_rows=min_train_rows))
     is_test = (rank < n_test).groupby(base).transform("first")
+    short = short_classes(frame[LABEL].value_counts(), frame.loc[~is_test, LABEL].value_counts(),
+                          min_train_rows=min_train_rows)
+    if short:  # following a subject's first row took a class's training rows: they stay
+        is_test &= ~frame[LABEL].isin(short).groupby(base).transform("any")
     return frame[~is_test].reset_index(drop=True), frame[is_test].reset_index(drop=True)
+
+
+def short_classes(sizes: pd.Series, train_counts: pd.Series, *, min_train_rows: int) -> list:
+    """The classes of ``sizes`` (rows per class) left with fewer training rows
+    (``train_counts``) than ``min_train_rows``, or than all their rows where they have fewer;
+    a split keeps every row that shares a subject with one of theirs in training."""
+    kept = train_counts.reindex(sizes.index, fill_value=0)
+    return sorted(sizes.index[kept < np.minimum(sizes, min_train_rows)], key=str)
 
 
 def flip_chances(*, rate: float, model: str, n_classes: int) -> np.ndarray:
@@ -241,6 +258,24 @@ def require_class_rows(counts: pd.Series, *, min_rows: int, param: str,
         raise DatacentricError(
             f"{source}: class '{rare.index[-1]}' has {n} training row{'' if n == 1 else 's'}, "
             f"fewer than {param}={min_rows}; merge or remove the class, or lower {param}.")
+
+
+def require_subjects(n_subjects: int, *, group: str | None, folds: int,
+                     source: str = "data") -> None:
+    """Refuse a table whose ``group`` holds fewer subjects (``n_subjects``, among the training
+    rows) than the audit's ``folds``: the audit keeps each subject in one fold.
+
+    Raises
+    ------
+    DatacentricError
+        Naming the column, its count and ``audit.folds``.
+    """
+    if group is not None and n_subjects < folds:
+        raise DatacentricError(
+            f"{source}: column '{group}', the table's group (data.columns.group), holds "
+            f"{n_subjects} subjects in the training rows, fewer than audit.folds={folds}, and "
+            f"the audit keeps each subject in one fold; name a column with more subjects in "
+            f"data.columns.group, or lower audit.folds.")
 
 
 def untested_classes(train_counts: pd.Series, test_labels: pd.Series) -> list:

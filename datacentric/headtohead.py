@@ -160,8 +160,9 @@ def _phrase(key: str, arm: str, summary: dict, points: float) -> str:
 
 def _sizes(summary: dict, *, n_seeds: int, n_rows: int, points: float) -> str:
     """The test rows or seeds (totals) that would separate data from model, and the smallest
-    difference the present size separates; none where the picks never differ."""
-    if summary["separable_difference"] == 0:
+    difference the present size separates; none where the picks are right on the same rows
+    (a contrast of zero everywhere)."""
+    if summary["separable_difference"] == 0 and summary["data_minus_model"] == 0:
         return ("the picked data and model arms were right on the same test rows for every "
                 "seed, so no number of rows or seeds would tell them apart")
     ways = []

@@ -30,7 +30,7 @@ _SUBJECT_WORDS = {"id", "ids", "uuid", "guid"}
 # or named for the entity alone ("subject", "patient no"): its number, not a measure of it
 _ENTITY_WORDS = {"subject", "patient", "participant", "respondent", "individual", "person",
                  "customer", "client", "user", "account", "household", "student", "member"}
-_NUMBER_WORDS = {"no", "nr", "num", "number", "code"}
+_NUMBER_WORDS = {"no", "nr", "number", "code"}  # not "num": num_user counts users
 SUBJECT_MIN_DISTINCT = 0.05
 SUBJECT_MIN_LEVELS = 20
 TEXT_MIN_LEVELS = 50  # fewer distinct values than this is a category, however worded

@@ -152,9 +152,9 @@ class _Split:
             fit_idx, val_idx = train_test_split(index, test_size=validation_fraction,
                                                 random_state=random_state,
                                                 stratify=y if counts.min() >= 2 else None)
-        else:  # one fold of a stratified group K-fold, K = 1 / validation_fraction
-            folds = StratifiedGroupKFold(max(2, round(1 / validation_fraction)), shuffle=True,
-                                         random_state=random_state)
+        else:  # one fold of a stratified group K-fold, K = 1 / validation_fraction at most
+            n_splits = max(2, min(round(1 / validation_fraction), len(np.unique(groups))))
+            folds = StratifiedGroupKFold(n_splits, shuffle=True, random_state=random_state)
             with warnings.catch_warnings():  # "the least populated class has only n members"
                 warnings.simplefilter("ignore", UserWarning)
                 fit_idx, val_idx = next(folds.split(index, y, groups))

@@ -151,6 +151,21 @@ def test_a_declared_group_is_never_a_feature_and_rows_without_one_split_on_their
     assert train["household"].isna().any() and test["household"].isna().any()
 
 
+def test_a_rare_class_keeps_its_training_rows_when_its_subjects_have_other_rows():
+    """Forty subjects of two rows of 'a' and a class 'b' of three rows, two of them by one
+    subject: following a subject's first row must not take 'b' below its minimum, whatever
+    the seed."""
+    rows = [(f"s{i}", "a") for i in range(40) for _ in range(2)]
+    rows += [("s0", "b"), ("s0", "b"), ("s1", "b")]
+    frame = assign_row_ids(pd.DataFrame(rows, columns=["subject", LABEL]).assign(
+        x=np.arange(len(rows))))
+    for seed in range(30):
+        train, test = split_train_test(frame, test_size=0.25, random_state=seed,
+                                       min_train_rows=2, group="subject")
+        assert (train[LABEL] == "b").sum() >= 2
+        assert not set(train["subject"]) & set(test["subject"])
+
+
 def test_fold_plans_keep_a_group_in_one_fold(raw_frame):
     frame, roles = prepared(_with_repeats(raw_frame, "subject_id"))
     groups = fold_groups(frame, group=roles.group)

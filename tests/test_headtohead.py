@@ -185,6 +185,10 @@ def test_the_selection_slice_takes_whole_subjects():
     assert 0.1 < chosen.mean() < 0.3 and picked["visitor"].isna().any()
     plain = selection_rows(frame, fraction=0.2, random_state=0)  # without it, subjects straddle
     assert set(frame[plain]["visitor"].dropna()) & set(frame[~plain]["visitor"].dropna())
+    # a visitor with rows in several classes: the slice does not depend on the rows' order
+    shuffled = frame.sample(frac=1, random_state=3)
+    again = selection_rows(shuffled, fraction=0.2, random_state=0, group="visitor")
+    assert set(shuffled[again][ROW_ID]) == set(picked[ROW_ID])
 
 
 def test_an_empty_selection_slice_is_refused_naming_the_param():

@@ -509,3 +509,18 @@ def test_the_audit_folds_keep_a_subject_together(tmp_path, grouped):
         assert p_value >= EVIDENCE_SIGNIFICANCE
     else:
         assert p_value < EVIDENCE_SIGNIFICANCE
+
+
+def test_a_group_with_fewer_subjects_than_folds_is_refused_at_ingest(tmp_path):
+    rng = np.random.default_rng(0)
+    pd.DataFrame({"hospital": rng.choice(["north", "south", "east"], 200),
+                  "x": rng.normal(size=200), "status": rng.choice(["good", "bad"], 200)}
+                 ).to_csv(tmp_path / "table.csv", index=False)
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(
+        {"data": {"source": "table.csv", "target": "status",
+                  "columns": {"group": "hospital"}}}))
+    with chdir(tmp_path), pytest.raises(DatacentricError, match=(
+            r"table.csv: column 'hospital', the table's group \(data.columns.group\), holds \d "
+            r"subjects in the training rows, fewer than audit.folds=5")):
+        ingest.main()
+    assert not (tmp_path / "data").exists() or not any((tmp_path / "data").rglob("*.parquet"))

@@ -51,6 +51,7 @@ def test_roles_are_inferred_from_values_and_names(name, values, role):
     ("subject", [i // 5 for i in range(400)], "id"),  # a patient's monthly records
     ("Patient No", [f"P{i // 5:03d}" for i in range(400)], "id"),
     ("customer_age", [18 + i % 60 for i in range(400)], "numeric"),  # a measure of the entity
+    ("num_user", [i % 80 for i in range(400)], "numeric"),  # a count of them
 ])
 def test_subject_numbers_that_repeat_are_ids(name, values, role):
     assert infer_role(name, pd.Series(values)).role == role

@@ -79,7 +79,8 @@ def test_ids_and_split_match_pandas_where_rows_repeat(broadcast_rows, group, mon
     two-row class (kept whole in training, as the shipped data.min_class_rows keeps it): the
     same ids and the same split as the pandas engine, whether the repeated rows are joined
     back by broadcast or by a shuffle, and with a group column whose rows stay together
-    across classes (rows without a value split on their own)."""
+    across classes (rows without a value split on their own, a class left short keeps its
+    subjects in training)."""
     from datacentric.dataset import assign_row_ids, base_ids, split_groups, split_keys
     from datacentric.dataset import split_train_test as pandas_split
     from datacentric.spark import ingest as spark_ingest
@@ -93,8 +94,9 @@ def test_ids_and_split_match_pandas_where_rows_repeat(broadcast_rows, group, mon
     frame = pd.DataFrame({"x": values.astype(str), "label": labels,
                           "visit": [f"v{i % 90}" if i % 7 else None for i in range(400)]})
     frame.loc[len(frame)] = ["solo", "d", None]
-    frame.loc[len(frame)] = ["pair-1", "e", None]
-    frame.loc[len(frame)] = ["pair-2", "e", None]
+    # the pair shares visits that go to test: it would follow them there, but stays
+    frame.loc[len(frame)] = ["pair-1", "e", "v16"]
+    frame.loc[len(frame)] = ["pair-2", "e", "v2"]
     expected = assign_row_ids(frame)
     train, test = pandas_split(expected, test_size=0.3, random_state=5, min_train_rows=2,
                                group=group)

@@ -177,7 +177,8 @@ def split_train_test(labelled: DataFrame, *, test_size: float, min_train_rows: i
                      ) -> tuple[DataFrame, DataFrame]:
     """:func:`datacentric.dataset.split_train_test` on Spark: within each class the
     :func:`datacentric.dataset.test_counts` rows with the smallest :data:`SPLIT_KEY` (ties in
-    file order) go to test, and rows sharing a :data:`GROUP` follow the first of them.
+    file order) go to test, rows sharing a :data:`GROUP` follow the first of them, and the
+    groups of a class left short stay in training.
 
     Only narrow columns are shuffled: the ranking within each class finds the class's last
     test row (its key and position, brought to the driver), every row is compared with it
@@ -208,6 +209,15 @@ def split_train_test(labelled: DataFrame, *, test_size: float, min_train_rows: i
     firsts = repeated_rows(marked, GROUP, "_by_rank").select(POSITION, first.alias("_first"))
     marked = marked.join(joinable(firsts), on=POSITION, how="left").withColumn(
         "_is_test", F.coalesce(F.col("_first"), F.col("_by_rank")))
+    kept = pd.Series({row[LABEL]: row["count"] for row in
+                      marked.filter(~F.col("_is_test")).groupBy(LABEL).count().collect()},
+                     dtype=int)
+    short = dataset.short_classes(sizes, kept, min_train_rows=min_train_rows)
+    if short:  # following a subject's first row took a class's training rows: they stay
+        held = (marked.filter(F.col(LABEL).isin(short)).select(GROUP).distinct()
+                .withColumn("_held", F.lit(True)))
+        marked = marked.join(held, on=GROUP, how="left").withColumn(
+            "_is_test", F.col("_is_test") & F.col("_held").isNull()).drop("_held")
     return marked.filter(~F.col("_is_test")), marked.filter(F.col("_is_test"))
 
 

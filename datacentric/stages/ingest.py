@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import typer
 
@@ -77,6 +78,9 @@ def _on_pandas(params: Params, source: Path) -> None:
     counts = train[LABEL].value_counts()
     dataset.require_class_rows(counts, min_rows=data.min_class_rows,
                                param="data.min_class_rows", source=str(source))
+    groups = dataset.fold_groups(train, group=roles.group)
+    dataset.require_subjects(0 if groups is None else len(np.unique(groups)), group=roles.group,
+                             folds=params.audit.folds, source=str(source))
     untested = dataset.untested_classes(counts, test[LABEL])
     _echo_untested(untested, data.min_class_rows)
     noise = data.label_noise
@@ -128,6 +132,10 @@ def _on_spark(params: Params, source: Path) -> None:
     dataset.require_class_rows(counts,
                                min_rows=data.min_class_rows, param="data.min_class_rows",
                                source=str(source))
+    if roles.group is not None:
+        dataset.require_subjects(train.select(spark_ingest.GROUP).distinct().count(),
+                                 group=roles.group, folds=params.audit.folds,
+                                 source=str(source))
     test_counts = pd.Series({row[LABEL]: row["count"]
                              for row in test.groupBy(LABEL).count().collect()}, dtype=int)
     untested = dataset.untested_classes(counts, test_counts.index.to_series())
