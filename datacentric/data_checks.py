@@ -15,12 +15,12 @@ from cleanlab import Datalab
 from cleanlab.internal.neighbor.knn_graph import construct_knn_graph_from_index, correct_knn_graph
 from cleanlab.internal.neighbor.metric import decide_default_metric
 from sklearn.metrics import balanced_accuracy_score
-from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold, cross_val_predict
+from sklearn.model_selection import cross_val_predict
 from sklearn.preprocessing import OrdinalEncoder
 from sklearn.tree import DecisionTreeClassifier
 
 from datacentric.columns import LABEL
-from datacentric.dataset import fold_groups
+from datacentric.dataset import fold_groups, stratified_folds
 from datacentric.neighbours import ApproximateNeighbors, neighbour_index
 from datacentric.roles import TableRoles
 from datacentric.values import as_float
@@ -105,9 +105,8 @@ def single_column_leakage(frame: pd.DataFrame, roles: TableRoles, *, n_splits: i
     groups = fold_groups(frame, group=roles.group)
     if groups is not None:
         n_splits = min(n_splits, len(np.unique(groups)))
-    folds = None if n_splits < 2 else (StratifiedKFold if groups is None else
-                                       StratifiedGroupKFold)(n_splits, shuffle=True,
-                                                             random_state=random_state)
+    folds = None if n_splits < 2 else stratified_folds(n_splits, groups=groups,
+                                                       random_state=random_state)
     rows = []
     for name in roles.of("numeric", "boolean", "date", "datetime", "categorical"):
         column = frame[[name]]

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
+from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
 from datacentric.columns import LABEL, ROW_ID
 from datacentric.errors import DatacentricError
@@ -98,11 +99,14 @@ def content_ids(frame: pd.DataFrame, *, key: str | None = None) -> pd.Series:
     column's value when the table has a key, else of the values of every column except
     ``label`` (in name order). Rows with the same key or values share a base id."""
     if key is not None:
-        hashed = pd.util.hash_pandas_object(frame[key].astype(str), index=False).to_numpy()
-    else:
-        features = frame.drop(columns=[LABEL], errors="ignore").sort_index(axis=1)
-        hashed = pd.util.hash_pandas_object(features, index=False).to_numpy()
-    return pd.Series([f"{h:016x}" for h in hashed], index=frame.index)
+        return _hex_hashes(frame[key].astype(str))
+    return _hex_hashes(frame.drop(columns=[LABEL], errors="ignore").sort_index(axis=1))
+
+
+def _hex_hashes(values: pd.Series | pd.DataFrame) -> pd.Series:
+    """pandas' hash of each row of ``values`` as 16 hex digits, on ``values``' index."""
+    hashed = pd.util.hash_pandas_object(values, index=False).to_numpy()
+    return pd.Series([f"{h:016x}" for h in hashed], index=values.index)
 
 
 def assign_row_ids(frame: pd.DataFrame, *, key: str | None = None) -> pd.DataFrame:
@@ -133,9 +137,7 @@ def split_groups(frame: pd.DataFrame, *, base: pd.Series, group: str | None = No
     if group is None:
         return base
     # hashed apart from the key's values, so a key "17" is never patient "17"
-    hashed = pd.util.hash_pandas_object("group/" + frame[group].astype(str), index=False)
-    ids = pd.Series([f"{h:016x}" for h in hashed.to_numpy()], index=frame.index)
-    return ids.where(frame[group].notna(), base)
+    return _hex_hashes("group/" + frame[group].astype(str)).where(frame[group].notna(), base)
 
 
 def fold_groups(frame: pd.DataFrame, *, group: str | None) -> np.ndarray | None:
@@ -148,11 +150,18 @@ def fold_groups(frame: pd.DataFrame, *, group: str | None) -> np.ndarray | None:
     return split_groups(frame, base=positions, group=group).to_numpy()
 
 
+def stratified_folds(n_splits: int, *, groups: np.ndarray | None, random_state: int
+                     ) -> StratifiedKFold | StratifiedGroupKFold:
+    """A shuffled stratified K-fold splitter, grouped (each of the :func:`fold_groups` in one
+    fold) where ``groups`` is given."""
+    folds = StratifiedKFold if groups is None else StratifiedGroupKFold
+    return folds(n_splits, shuffle=True, random_state=random_state)
+
+
 def split_keys(base: pd.Series, *, random_state: int) -> pd.Series:
     """The seeded sort key (16 hex digits, ordered as the unsigned hash) of each base id:
     within a class the smallest keys go to test. Row by row."""
-    hashed = pd.util.hash_pandas_object(base + f"/{random_state}", index=False).to_numpy()
-    return pd.Series([f"{h:016x}" for h in hashed], index=base.index)
+    return _hex_hashes(base + f"/{random_state}")
 
 
 def test_counts(sizes: pd.Series, *, test_size: float, min_train_rows: int = 1) -> pd.Series:

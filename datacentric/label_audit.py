@@ -28,12 +28,11 @@ from sklearn.ensemble import (
     RandomForestClassifier,
 )
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.svm import SVC
 
 from datacentric.columns import LABEL
-from datacentric.dataset import fold_groups
+from datacentric.dataset import fold_groups, stratified_folds
 from datacentric.errors import DatacentricError
 from datacentric.features import (
     CODE_PREFIX,
@@ -165,8 +164,7 @@ def fold_plan(labels: np.ndarray, *, n_splits: int, random_state: int,
     (:func:`bounded_rows`); and the fold's own rows. Rows sharing a value of ``groups`` (N,)
     fall in one fold (stratified group K-fold), so no fold model has seen the subject of a
     row it scores."""
-    folds = (StratifiedKFold if groups is None else StratifiedGroupKFold)(
-        n_splits, shuffle=True, random_state=random_state)
+    folds = stratified_folds(n_splits, groups=groups, random_state=random_state)
     with warnings.catch_warnings():  # "the least populated class has only n members": known
         warnings.simplefilter("ignore", UserWarning)
         splits = list(folds.split(np.zeros(len(labels)), labels, groups))

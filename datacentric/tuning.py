@@ -13,7 +13,9 @@ import optuna
 from joblib import Parallel, delayed
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import log_loss
-from sklearn.model_selection import StratifiedGroupKFold, train_test_split
+from sklearn.model_selection import train_test_split
+
+from datacentric.dataset import stratified_folds
 
 
 def _model(params: dict, categorical_features: Sequence[bool] | None,
@@ -154,7 +156,7 @@ class _Split:
                                                 stratify=y if counts.min() >= 2 else None)
         else:  # one fold of a stratified group K-fold, K = 1 / validation_fraction at most
             n_splits = max(2, min(round(1 / validation_fraction), len(np.unique(groups))))
-            folds = StratifiedGroupKFold(n_splits, shuffle=True, random_state=random_state)
+            folds = stratified_folds(n_splits, groups=groups, random_state=random_state)
             with warnings.catch_warnings():  # "the least populated class has only n members"
                 warnings.simplefilter("ignore", UserWarning)
                 fit_idx, val_idx = next(folds.split(index, y, groups))
