@@ -23,6 +23,7 @@ from datacentric.validation import (
     without_columns,
     write_suite,
 )
+from datacentric.validation.runner import _expectations, _narrowed
 
 _names = (f"batch{i}" for i in itertools.count())
 
@@ -354,3 +355,36 @@ def test_ranges_keep_the_plain_margin_where_clean_rows_stay_inside():
     train = pd.DataFrame(rng.uniform(size=(2000, 3)), columns=["a", "b", "c"])
     assert range_margin_for(train, range_margin=0.1, false_alarm=0.01, random_state=0) == 0.1
     assert range_margin_for(train, range_margin=0.0, false_alarm=0.0, random_state=0) == 0.0
+
+
+def _built(*configs: dict) -> list:
+    return _expectations({"name": "s", "expectations": list(configs)})
+
+
+def test_failed_expectations_are_rerun_on_the_columns_they_read(train):
+    income = {"type": "expect_column_values_to_be_between", "severity": "warning",
+              "kwargs": {"column": "income", "min_value": 0, "max_value": 1}}
+    pair = {"type": "expect_column_pair_values_a_to_be_greater_than_b", "severity": "warning",
+            "kwargs": {"column_A": "age", "column_B": "income"}}
+    assert list(_narrowed(train, _built(income, pair)).columns) == [
+        c for c in train.columns if c in (ROW_ID, "income", "age")]
+    conditioned = {**income, "kwargs": {**income["kwargs"], "row_condition": 'city=="paris"',
+                                        "condition_parser": "pandas"}}
+    table = {"type": "expect_table_row_count_to_be_between", "severity": "critical",
+             "kwargs": {"min_value": 1, "max_value": 2}}
+    absent = {**income, "kwargs": {**income["kwargs"], "column": "not_there"}}
+    for reads_more in (conditioned, table, absent):
+        assert _narrowed(train, _built(income, reads_more)) is train
+
+
+def test_a_failed_expectation_with_a_row_condition_names_its_rows(train):
+    frame = train.copy()
+    frame.loc[[2, 6], "income"] = 1e9
+    city = frame.loc[2, "city"]
+    suite = {"name": "conditioned", "expectations": [
+        {"type": "expect_column_values_to_be_between", "severity": "warning",
+         "kwargs": {"column": "income", "max_value": 1e6, "row_condition": f'city=="{city}"',
+                    "condition_parser": "pandas"}}]}
+    [between] = Validator(suite).validate(frame, batch="conditioned").outcomes
+    wanted = frame.loc[(frame["city"] == city) & (frame["income"] > 1e6), ROW_ID]
+    assert not between.success and sorted(between.failing_row_ids) == sorted(wanted)

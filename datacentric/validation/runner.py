@@ -168,7 +168,10 @@ class Validator:
         more pass over the rows for the failing rows' index list. On Spark the
         BASIC pass also returns each expectation's condition on the failing rows, which
         Spark evaluates where the rows are (``failing_rows_condition``); only a failed
-        expectation without one is rerun in COMPLETE, whose ids come to the driver."""
+        expectation without one is rerun in COMPLETE, whose ids come to the driver. The
+        COMPLETE pass reads only ``row_id`` and the columns the failed expectations read
+        (:func:`_narrowed`): on pandas Great Expectations copies the whole frame for each
+        row-level expectation, so the columns it does not need cost it most of that pass."""
         definition = self._source.add_dataframe_asset(batch).add_batch_definition_whole_dataframe(
             "whole")
         validation = self._context.validation_definitions.add(
@@ -192,8 +195,9 @@ class Validator:
                     name=f"{batch} failures", expectations=[copy.copy(e) for e in chosen])
                 for again, original in zip(failures.expectations, chosen, strict=True):
                     again.id = original.id  # GX returns results in its own order
-                rerun = definition.get_batch(batch_parameters={"dataframe": frame}).validate(
-                    failures, result_format=complete)
+                rerun = definition.get_batch(batch_parameters={
+                    "dataframe": _narrowed(frame, chosen)}).validate(failures,
+                                                                     result_format=complete)
                 detailed = {r.expectation_config.id: r for r in rerun.results}
         except Exception as exc:  # GX's own failure, not an expectation's: say so, in one line
             raise DatacentricError(
@@ -209,6 +213,38 @@ class Validator:
         self._context.build_data_docs(site_names=["reports"])
         strip_remote_assets(self._docs_dir)
         return self._docs_dir / "index.html"
+
+
+def _columns_read(expectation) -> set[str] | None:
+    """The columns one expectation reads, or None where it reads the whole table (a table-level
+    expectation, one with a row condition, or a kind this does not know)."""
+    from great_expectations.expectations import expectation as kinds
+
+    kwargs = expectation.configuration.kwargs
+    if kwargs.get("row_condition"):
+        return None
+    if isinstance(expectation, kinds.ColumnMapExpectation | kinds.ColumnAggregateExpectation):
+        return {kwargs["column"]}
+    if isinstance(expectation, kinds.ColumnPairMapExpectation):
+        return {kwargs["column_A"], kwargs["column_B"]}
+    if isinstance(expectation, kinds.MulticolumnMapExpectation):
+        return set(kwargs["column_list"])
+    return None
+
+
+def _narrowed(frame: pd.DataFrame | pyspark.sql.DataFrame, expectations: list
+              ) -> pd.DataFrame | pyspark.sql.DataFrame:
+    """``frame`` cut to ``row_id`` and the columns ``expectations`` read, in the frame's order;
+    the whole frame where one of them reads the whole table or a column it does not have (Great
+    Expectations then reports that column as it would)."""
+    wanted = {ROW_ID}
+    for expectation in expectations:
+        columns = _columns_read(expectation)
+        if columns is None or not columns <= set(frame.columns):
+            return frame
+        wanted |= columns
+    kept = [c for c in frame.columns if c in wanted]
+    return frame[kept] if isinstance(frame, pd.DataFrame) else frame.select(*kept)
 
 
 # Spark's names for the pandas types a suite names, so one suite serves both engines
