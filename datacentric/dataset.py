@@ -5,11 +5,12 @@ Every function takes and returns frames or arrays; none reads or writes files.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
+from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold, train_test_split
 
 from datacentric.columns import LABEL, ROW_ID
 from datacentric.errors import DatacentricError
@@ -156,6 +157,25 @@ def stratified_folds(n_splits: int, *, groups: np.ndarray | None, random_state: 
     fold) where ``groups`` is given."""
     folds = StratifiedKFold if groups is None else StratifiedGroupKFold
     return folds(n_splits, shuffle=True, random_state=random_state)
+
+
+def held_out_rows(labels: np.ndarray, *, fraction: float, random_state: int,
+                  groups: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of the rows a model fits on and of the rows it holds out (for early
+    stopping), from labels (N,): a seeded ``fraction`` of the rows, stratified where every
+    class has two rows; with ``groups`` (N,), one fold of a stratified group K-fold of
+    ``round(1 / fraction)`` folds (at most one per group), so each group falls on one side.
+    Needs two groups or more."""
+    index = np.arange(len(labels))
+    if groups is None:
+        stratify = labels if np.unique(labels, return_counts=True)[1].min() >= 2 else None
+        return tuple(train_test_split(index, test_size=fraction, random_state=random_state,
+                                      stratify=stratify))
+    n_splits = max(2, min(round(1 / fraction), len(np.unique(groups))))
+    with warnings.catch_warnings():  # "the least populated class has only n members"
+        warnings.simplefilter("ignore", UserWarning)
+        return next(stratified_folds(n_splits, groups=groups, random_state=random_state)
+                    .split(index, labels, groups))
 
 
 def split_keys(base: pd.Series, *, random_state: int) -> pd.Series:

@@ -179,13 +179,14 @@ def fold_plan(labels: np.ndarray, *, n_splits: int, random_state: int,
 
 def fold_model(model: str, roles: TableRoles, rows: pd.DataFrame, labels: np.ndarray, *,
                random_state: int, options: FeatureOptions = DEFAULT_FEATURES,
-               tree_sample_rows: int = 100_000, exact_search_rows: int = 20_000) -> Pipeline:
+               tree_sample_rows: int = 100_000, exact_search_rows: int = 20_000,
+               groups: np.ndarray | None = None) -> Pipeline:
     """The featurizer and audit model ``model`` (:func:`audit_pipeline`) fitted on ``rows``
-    and their ``labels``."""
+    and their ``labels``, early stopping on whole ``groups`` (N,) where given."""
     pipeline = audit_pipeline(
         model, roles, n_rows=len(rows), random_state=random_state, options=options,
         tree_sample_rows=tree_sample_rows, exact_search_rows=exact_search_rows)
-    fit_model(pipeline, rows, labels)
+    fit_model(pipeline, rows, labels, groups=groups)
     return pipeline
 
 
@@ -209,13 +210,15 @@ def cross_fit(frame: pd.DataFrame, roles: TableRoles, *, model: str, n_splits: i
     labels = frame[LABEL].to_numpy()
     pred_probs = np.zeros((len(frame), len(classes)))
     other_pred_probs = None if other is None else np.zeros((len(other), len(classes)))
+    groups = fold_groups(frame, group=roles.group)
     plan = fold_plan(labels, n_splits=n_splits, random_state=random_state, fit_rows=fit_rows,
-                     excluded=excluded, groups=fold_groups(frame, group=roles.group))
+                     excluded=excluded, groups=groups)
     for fit_idx, held_idx in plan:
         pipeline = fold_model(model, roles, frame.iloc[fit_idx], labels[fit_idx],
                               random_state=random_state, options=options,
                               tree_sample_rows=tree_sample_rows,
-                              exact_search_rows=exact_search_rows)
+                              exact_search_rows=exact_search_rows,
+                              groups=None if groups is None else groups[fit_idx])
         columns = np.searchsorted(classes, pipeline.classes_)
         pred_probs[np.ix_(held_idx, columns)] = repeatable_predict_proba(
             pipeline, frame.iloc[held_idx])

@@ -4,7 +4,6 @@ HistGradientBoosting, ``tuned_mlp`` the torch MLP, the latter pruning unpromisin
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -13,9 +12,8 @@ import optuna
 from joblib import Parallel, delayed
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import log_loss
-from sklearn.model_selection import train_test_split
 
-from datacentric.dataset import stratified_folds
+from datacentric.dataset import held_out_rows
 
 
 def _model(params: dict, categorical_features: Sequence[bool] | None,
@@ -148,18 +146,8 @@ class _Split:
     def of(cls, X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None,
            validation_fraction: float, random_state: int, groups: np.ndarray | None = None
            ) -> _Split:
-        index = np.arange(len(y))
-        counts = np.unique(y, return_counts=True)[1]
-        if groups is None:
-            fit_idx, val_idx = train_test_split(index, test_size=validation_fraction,
-                                                random_state=random_state,
-                                                stratify=y if counts.min() >= 2 else None)
-        else:  # one fold of a stratified group K-fold, K = 1 / validation_fraction at most
-            n_splits = max(2, min(round(1 / validation_fraction), len(np.unique(groups))))
-            folds = stratified_folds(n_splits, groups=groups, random_state=random_state)
-            with warnings.catch_warnings():  # "the least populated class has only n members"
-                warnings.simplefilter("ignore", UserWarning)
-                fit_idx, val_idx = next(folds.split(index, y, groups))
+        fit_idx, val_idx = held_out_rows(y, fraction=validation_fraction,
+                                         random_state=random_state, groups=groups)
         weights = None if sample_weight is None else np.asarray(sample_weight)
         return cls(X, y, weights, fit_idx, val_idx, random_state)
 

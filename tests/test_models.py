@@ -11,9 +11,11 @@ import torch
 from sklearn.datasets import make_classification
 from sklearn.metrics import log_loss
 from sklearn.model_selection import train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 from datacentric.columns import LABEL
-from datacentric.dataset import prepare_with_ids
+from datacentric.dataset import held_out_rows, prepare_with_ids
 from datacentric.errors import DatacentricError
 from datacentric.features import FeatureOptions, categorical_mask, featurize_splits
 from datacentric.models.boosting import XGBoostClassifier
@@ -258,3 +260,55 @@ def test_the_shipped_hgb_arm_stays_accurate_beside_a_class_of_a_few_rows():
     labels = test[LABEL].to_numpy()
     assert (model.classes_[pred_probs.argmax(axis=1)] == labels).mean() > 0.95  # l2 0: 0.86
     assert log_loss(labels, np.clip(pred_probs, 1e-15, 1), labels=model.classes_) < 0.5  # 4.97
+
+
+def subjects_with_fixed_labels(n_subjects: int = 40, visits: int = 10, *, seed: int = 0):
+    """Rows of subjects whose label and columns are fixed per subject and unrelated to each
+    other: a model learns the subjects, which only rows of a subject seen in training reward."""
+    rng = np.random.default_rng(seed)
+    subject = np.repeat(np.arange(n_subjects), visits)
+    X = (rng.normal(size=(n_subjects, 5))[subject]
+         + 0.05 * rng.normal(size=(len(subject), 5))).astype(np.float32)
+    return X, rng.integers(0, 2, n_subjects)[subject], subject
+
+
+def test_held_out_rows_keep_groups_whole_and_match_a_plain_split_without():
+    labels = np.tile([0, 1], 200)
+    groups = np.arange(400) // 4
+    fit_idx, held = held_out_rows(labels, fraction=0.1, random_state=3, groups=groups)
+    assert not set(groups[fit_idx]) & set(groups[held]) and len(held) == 40
+    plain = held_out_rows(labels, fraction=0.1, random_state=3)
+    expected = train_test_split(np.arange(400), test_size=0.1, random_state=3, stratify=labels)
+    assert all(np.array_equal(a, b) for a, b in zip(plain, expected, strict=True))
+
+
+def test_early_stopping_on_whole_subjects_stops_where_new_subjects_stop_improving():
+    X, y, subject = subjects_with_fixed_labels()
+    iterations = {}
+    for grouped in (False, True):
+        model = make_model("hgb", TrainParams(), random_state=0)
+        fit_model(model, X, y, groups=subject if grouped else None)
+        iterations[grouped] = model.n_iter_
+    assert iterations[True] < iterations[False]
+    audit_like = make_pipeline(StandardScaler(), make_model("hgb", TrainParams(), random_state=0))
+    fit_model(audit_like, X, y, groups=subject)
+    assert audit_like[-1].n_iter_ == iterations[True]  # the scaler does not move the splits
+
+
+@pytest.mark.parametrize("name", ["xgb", "mlp"])
+def test_other_models_that_stop_early_watch_whole_subjects(name, monkeypatch):
+    X, y, subject = subjects_with_fixed_labels()
+    watched = []
+    real = held_out_rows
+
+    def spy(labels, **kwargs):
+        watched.append(kwargs.get("groups"))
+        return real(labels, **kwargs)
+
+    module = "datacentric.models.boosting" if name == "xgb" else \
+        "datacentric.models.torch_classifier"
+    monkeypatch.setattr(f"{module}.held_out_rows", spy)
+    model = XGBoostClassifier(random_state=0) if name == "xgb" else \
+        make_model("mlp", FAST, random_state=0)
+    fit_model(model, X, y, groups=subject)
+    assert len(watched) == 1 and watched[0] is subject

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.model_selection import train_test_split
 
+from datacentric.dataset import held_out_rows
 from datacentric.errors import DatacentricError
 
 EARLY_STOPPING_MIN_CLASS_ROWS = 10  # as HistGradientBoosting's in datacentric.models.zoo
@@ -59,8 +59,10 @@ class XGBoostClassifier(ClassifierMixin, BaseEstimator):
                 "max_depth": self.max_depth, "reg_lambda": self.reg_lambda,
                 "tree_method": "hist", "random_state": self.random_state}
 
-    def fit(self, X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None
-            ) -> XGBoostClassifier:
+    def fit(self, X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None,
+            groups: np.ndarray | None = None) -> XGBoostClassifier:
+        """Fit on ``X`` (N, F) and ``y`` (N,); ``groups`` (N,), when given, keeps each group on
+        one side of the rows early stopping watches (:func:`held_out_rows`)."""
         xgboost = xgboost_module()
         X = np.asarray(X, dtype=np.float32)
         self.classes_, codes = np.unique(np.asarray(y), return_inverse=True)
@@ -76,9 +78,8 @@ class XGBoostClassifier(ClassifierMixin, BaseEstimator):
             feature_types=["c" if m else "q" for m in mask], enable_categorical=bool(mask.any()),
             early_stopping_rounds=self.n_iter_no_change if stop else None)
         if stop:
-            fit_idx, stop_idx = train_test_split(
-                np.arange(len(codes)), test_size=self.validation_fraction, stratify=codes,
-                random_state=self.random_state)
+            fit_idx, stop_idx = held_out_rows(codes, fraction=self.validation_fraction,
+                                              random_state=self.random_state, groups=groups)
             model.fit(X[fit_idx], codes[fit_idx], sample_weight=weights[fit_idx],
                       eval_set=[(X[stop_idx], codes[stop_idx])],
                       sample_weight_eval_set=[weights[stop_idx]], verbose=False)

@@ -9,11 +9,11 @@ import sys
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
+from datacentric.dataset import held_out_rows
 from datacentric.models.device import detect_device
 from datacentric.models.distributed import (
     current_shard,
@@ -77,12 +77,15 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         return make(n_features, n_classes, hidden_size=self.hidden_size,
                     n_blocks=self.n_blocks, dropout=self.dropout)
 
-    def fit(self, X, y, sample_weight=None, epoch_callback=None) -> TorchClassifier:
+    def fit(self, X, y, sample_weight=None, epoch_callback=None, groups=None
+            ) -> TorchClassifier:
         """Train on ``X`` (N, F) and labels ``y`` (N,). ``epoch_callback(epoch, val_loss)``,
         when given, is called after every epoch; an exception it raises (a tuning search's
-        pruning, say) stops training and propagates."""
+        pruning, say) stops training and propagates. ``groups`` (N,), when given, keeps each
+        group on one side of the rows early stopping watches (:func:`held_out_rows`)."""
         self.classes_, codes = np.unique(np.asarray(y), return_inverse=True)
-        fit_idx, val_idx = self._validation_split(codes)
+        fit_idx, val_idx = held_out_rows(codes, fraction=self.validation_fraction,
+                                         random_state=self.random_state, groups=groups)
         return self._fit(X, codes, sample_weight, fit_idx, val_idx, epoch_callback,
                          sharded=False)
 
@@ -116,13 +119,6 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
                         sharded)
         self.module_ = module.cpu().eval()
         return self
-
-    def _validation_split(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        index = np.arange(len(codes))
-        counts = np.bincount(codes)
-        stratify = codes if counts.min() >= 2 else None
-        return train_test_split(index, test_size=self.validation_fraction,
-                                random_state=self.random_state, stratify=stratify)
 
     def _train(self, module, plan, X, codes, weights, fit_idx, val_idx, epoch_callback,
                sharded) -> None:

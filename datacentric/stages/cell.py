@@ -40,8 +40,9 @@ from datacentric.tuning import tune_hgb, tune_torch
 def fit_arm(model_arm: str, X: pd.DataFrame, y: np.ndarray, weights: np.ndarray | None,
             params: Params, seed: int, *, groups: np.ndarray | None = None):
     """A fitted classifier for ``model_arm`` (a zoo model, ``tuned``, ``tuned_mlp`` or ``xgb``) on
-    featurized training rows ``X`` in the arm's encoding (:func:`encoding_for`); a tuned arm
-    keeps each of the rows' ``groups`` (N,) on one side of its inner validation split."""
+    featurized training rows ``X`` in the arm's encoding (:func:`encoding_for`), keeping each
+    of the rows' ``groups`` (N,) on one side of the rows a tuned arm is validated on and an arm
+    that stops early watches."""
     mask = categorical_mask(X.columns)
     X = X.to_numpy(np.float32)
     search = {"n_trials": params.compare.tune_trials, "workers": params.compare.tune_workers,
@@ -52,9 +53,10 @@ def fit_arm(model_arm: str, X: pd.DataFrame, y: np.ndarray, weights: np.ndarray 
         return tune_torch(X, y, weights, base=params.train.torch.model_dump(), **search)[0]
     if model_arm == XGB_ARM:
         return XGBoostClassifier(**params.train.xgb.model_dump(), categorical_features=mask,
-                                 random_state=seed).fit(X, y, sample_weight=weights)
+                                 random_state=seed).fit(X, y, sample_weight=weights,
+                                                        groups=groups)
     model = make_model(model_arm, params.train, random_state=seed, categorical_features=mask)
-    return fit_model(model, X, y, sample_weight=weights)
+    return fit_model(model, X, y, sample_weight=weights, groups=groups)
 
 
 def cell_classes(*frames: pd.DataFrame) -> np.ndarray:
