@@ -130,6 +130,19 @@ TABLES = [
           "1,934 women in 60 districts (a number column), children, age, urban"),
     Table("schizo", "HSAUR", "schizophrenia2", "onset",
           "220 monthly records of 44 patients (column 'subject'), onset age fixed per patient"),
+    # seventh batch, chosen 2026-11-29 before any of them was run: free text, many classes
+    Table("foods", "modeldata", "training_data", "score",
+          "4,000 food reviews (small_fine_foods): free-text reviews, product codes"),
+    Table("tweets", "dslabs", "trump_tweets", "source",
+          "20,761 tweets, 19 sources (several of one row), text, timestamps, id strings"),
+    Table("txhousing", "ggplot2", "txhousing", "city",
+          "8,602 monthly housing figures, 46 cities, many missing values"),
+    Table("weather", "nycflights13", "weather", "origin",
+          "26,115 hourly readings at 3 airports that share the weather, a timestamp"),
+    Table("pizza", "gt", "pizzaplace", "size",
+          "49,574 pizzas sold, 5 sizes (XXL 28 rows), dates, clock times, order ids"),
+    Table("rodents", "ratdat", "complete_old", "species_id",
+          "16,878 trapped animals, 36 species (several of one row), 357 without a label"),
 ]
 
 
