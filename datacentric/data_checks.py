@@ -98,7 +98,8 @@ def single_column_leakage(frame: pd.DataFrame, roles: TableRoles, *, n_splits: i
     A decision tree of at most :data:`LEAKAGE_TREE_LEAVES` leaves on the one column (ordinal
     codes for categories, missing as its own value), scored by cross-validated balanced
     accuracy (the rows of one ``roles.group`` value in one fold). Columns ``column``,
-    ``balanced_accuracy``, sorted worst (most predictive) first.
+    ``balanced_accuracy``, sorted worst (most predictive) first; no rows for a table whose
+    features are all free text.
     """
     labels = frame[LABEL].to_numpy()
     n_splits = int(min(n_splits, frame[LABEL].value_counts().min()))
@@ -125,8 +126,8 @@ def single_column_leakage(frame: pd.DataFrame, roles: TableRoles, *, n_splits: i
                 labels, groups=groups, cv=folds)
             score = balanced_accuracy_score(labels, predicted)
         rows.append({"column": name, "balanced_accuracy": float(score)})
-    return pd.DataFrame(rows).sort_values("balanced_accuracy", ascending=False,
-                                          ignore_index=True)
+    return pd.DataFrame(rows, columns=["column", "balanced_accuracy"]).sort_values(
+        "balanced_accuracy", ascending=False, ignore_index=True)
 
 
 def leaking_columns(leakage: pd.DataFrame, *, model_balanced_accuracy: float, n_classes: int,

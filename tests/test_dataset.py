@@ -5,6 +5,7 @@ from conftest import prepared
 
 from datacentric.columns import LABEL, ROW_ID
 from datacentric.dataset import (
+    StratifiedGroupFolds,
     assign_row_ids,
     conform,
     flip_labels,
@@ -175,6 +176,29 @@ def test_fold_plans_keep_a_group_in_one_fold(raw_frame):
     assert sorted(held) == list(range(len(frame)))
     for fit_idx, held_idx in plan:
         assert not set(groups[fit_idx]) & set(groups[held_idx])
+
+
+@pytest.mark.parametrize("visits", [1, 3, 25])
+def test_grouped_folds_keep_subjects_whole_and_follow_the_class_mix(visits):
+    rng = np.random.default_rng(1)
+    n_subjects = 1_000 // visits
+    subject_label = rng.choice(3, size=n_subjects, p=[0.6, 0.3, 0.1])
+    groups = np.repeat(rng.permutation(n_subjects), visits)
+    labels = subject_label[groups]
+    splits = list(StratifiedGroupFolds(5, random_state=7).split(None, labels, groups))
+    assert sorted(np.concatenate([test for _, test in splits])) == list(range(len(labels)))
+    subjects_per_label = np.bincount(subject_label)
+    for train, test in splits:
+        assert not set(groups[train]) & set(groups[test])
+        assert abs(len(test) - len(labels) / 5) <= visits  # within one subject of even
+        subjects = np.bincount(subject_label[np.unique(groups[test])], minlength=3)
+        assert (np.abs(subjects - subjects_per_label / 5) < 1).all()  # a fifth of each label
+    again = list(StratifiedGroupFolds(5, random_state=7).split(None, labels, groups))
+    other = list(StratifiedGroupFolds(5, random_state=8).split(None, labels, groups))
+    assert all(np.array_equal(a[1], b[1]) for a, b in zip(splits, again, strict=True))
+    assert not all(np.array_equal(a[1], b[1]) for a, b in zip(splits, other, strict=True))
+    with pytest.raises(ValueError, match="5 folds need as many groups; there are 4"):
+        next(StratifiedGroupFolds(5, random_state=0).split(None, [0, 1] * 2, [1, 2, 3, 4]))
 
 
 def test_a_class_too_rare_to_split_stays_whole_in_training(raw_frame):

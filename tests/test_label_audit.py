@@ -347,6 +347,20 @@ def test_leaking_column_is_flagged(blobs):
     assert scores["colour"] < 0.7
 
 
+def test_a_table_of_free_text_alone_has_no_column_to_check_for_leaks():
+    words = np.array(["great", "stale", "tasty", "bland", "fresh", "sweet"])
+    rng = np.random.default_rng(0)
+    frame = assign_row_ids(pd.DataFrame({
+        "review": [" ".join(rng.choice(words, 12)) + f" order {i}" for i in range(200)],
+        LABEL: rng.choice(["great", "other"], 200)}))
+    roles = roles_of(frame)
+    assert roles.of("text") == ["review"]
+    leakage = single_column_leakage(frame, roles)
+    assert leakage.empty and list(leakage.columns) == ["column", "balanced_accuracy"]
+    assert not leaking_columns(leakage, model_balanced_accuracy=0.7, n_classes=2,
+                               margin=0.01).any()
+
+
 def _overlapping_table(n_rows: int, *, noise: float, random_state: int = 0) -> pd.DataFrame:
     """Two overlapping classes from three numeric columns (about 80% separable), a 12-level
     'grade' that fixes the true label, and ``noise`` of the labels flipped at random."""

@@ -158,6 +158,16 @@ def test_near_perfect_predictions_without_a_single_leak_ask_how_columns_are_fill
     assert "almost perfectly" not in render(context)
 
 
+def test_a_table_of_free_text_alone_says_its_leak_check_had_no_column_to_read():
+    context = _context(pd.DataFrame({"row_id": ["r1"], "decision": [""]}))
+    context["audit"].update(leaking=[], top_leak=None)
+    html = " ".join(render(context).split())
+    assert ("Leakage: not checked: it reads one numeric, boolean, date or categorical column at "
+            "a time, and every feature of this table is free text (all columns together: "
+            "balanced accuracy 0.8).") in html
+    assert "no single column gives the label away" not in html
+
+
 def test_near_duplicates_on_most_rows_are_read_as_columns_that_cannot_tell_rows_apart():
     rows = other_issues({"outlier": 3, "near_duplicate": 1612}, checked_rows=1612)
     assert [(r["name"], r["rows"]) for r in rows] == [

@@ -102,7 +102,7 @@ def _audit(train_rows: int) -> dict:
         "near_perfect": audit["model_balanced_accuracy"] >= NEAR_PERFECT_ACCURACY,
         "top_leak": (f"{leakage['columns'][0]['column']}, balanced accuracy "
                      f"{leakage['columns'][0]['balanced_accuracy']:.3f}"
-                     if leakage["columns"] else "none"),
+                     if leakage["columns"] else None),
         "shared": audit["test"]["shared_with_train"],
         "checked_rows": audit["train"]["data_check_rows"],
         "sampled": audit["train"]["data_check_rows"] < audit["train"]["rows"],
