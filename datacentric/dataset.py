@@ -316,14 +316,21 @@ def require_class_rows(counts: pd.Series, *, min_rows: int, param: str,
     Raises
     ------
     DatacentricError
-        Naming the class, its count and ``param``, the setting that decides the minimum.
+        Naming the rarest classes (five at most) with their counts, and ``param``, the
+        setting that decides the minimum.
     """
-    rare = counts[counts < min_rows].sort_values(ascending=False, kind="stable")
-    if len(rare):
-        n = int(rare.iloc[-1])
+    rare = counts[counts < min_rows].sort_values(kind="stable")
+    if len(rare) == 1:
+        n = int(rare.iloc[0])
         raise DatacentricError(
-            f"{source}: class '{rare.index[-1]}' has {n} training row{'' if n == 1 else 's'}, "
+            f"{source}: class '{rare.index[0]}' has {n} training row{'' if n == 1 else 's'}, "
             f"fewer than {param}={min_rows}; merge or remove the class, or lower {param}.")
+    if len(rare):
+        named = ", ".join(f"'{label}' ({int(n)})" for label, n in rare.iloc[:5].items())
+        more = f" and {len(rare) - 5} more" if len(rare) > 5 else ""
+        raise DatacentricError(
+            f"{source}: {len(rare)} classes have fewer training rows than {param}={min_rows}: "
+            f"{named}{more}; merge or remove them, or lower {param}.")
 
 
 def require_subjects(n_subjects: int, *, group: str | None, folds: int,

@@ -229,6 +229,11 @@ def test_a_class_below_the_minimum_is_refused_with_the_param():
                                                r"data.min_class_rows=5"):
         require_class_rows(labels.value_counts(), min_rows=5, param="data.min_class_rows")
     require_class_rows(labels.value_counts(), min_rows=3, param="data.min_class_rows")
+    many = pd.Series(["a"] * 20 + [f"s{i}" for i in range(7)] + ["pair"] * 2)
+    with pytest.raises(DatacentricError, match=(
+            r"^data: 8 classes have fewer training rows than data.min_class_rows=3: 's0' \(1\), "
+            r"'s1' \(1\), 's2' \(1\), 's3' \(1\), 's4' \(1\) and 3 more; merge or remove them")):
+        require_class_rows(many.value_counts(), min_rows=3, param="data.min_class_rows")
 
 
 def test_a_delivery_is_typed_by_the_recorded_roles(raw_frame):
