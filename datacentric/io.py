@@ -136,8 +136,8 @@ def read_table(path: str | Path, *, delimiter: str | None = None,
     Raises
     ------
     DatacentricError
-        When the file is missing, empty, has no data rows, cannot be decoded or parsed, or
-        has duplicated column names.
+        When the file is missing, empty, has no data rows, cannot be decoded or parsed, has
+        duplicated column names, or has lines with fewer fields than its header.
     """
     path = Path(path)
     suffix = readable_suffix(path)
@@ -147,7 +147,9 @@ def read_table(path: str | Path, *, delimiter: str | None = None,
             refuse_duplicated_names(path, list(pq.read_schema(path).names))
         else:
             dialect = sniff_csv(path, delimiter=delimiter, encoding=encoding)
-            refuse_duplicated_names(path, csv_header(path, dialect))
+            header = csv_header(path, dialect)
+            refuse_duplicated_names(path, header)
+            refuse_short_lines(path, dialect, header)
             frame = pd.read_csv(path, **_csv_options(dialect))
     if frame.empty:
         raise DatacentricError(f"{path}: has a header but no data rows.")
@@ -180,7 +182,9 @@ def read_chunks(path: str | Path, *, chunk_rows: int, delimiter: str | None = No
             chunks = (batch.to_pandas() for batch in source.iter_batches(batch_size=chunk_rows))
         else:
             dialect = sniff_csv(path, delimiter=delimiter, encoding=encoding)
-            refuse_duplicated_names(path, csv_header(path, dialect))
+            header = csv_header(path, dialect)
+            refuse_duplicated_names(path, header)
+            refuse_short_lines(path, dialect, header)
             chunks = pd.read_csv(path, chunksize=chunk_rows, **_csv_options(dialect))
         for chunk in chunks:
             rows += len(chunk)
@@ -220,6 +224,45 @@ def refuse_duplicated_names(path: Path, names: list[str]) -> None:
     duplicated = sorted({n for n in names if names.count(n) > 1})
     if duplicated:
         raise DatacentricError(f"{path}: duplicated column names {duplicated}.")
+
+
+def refuse_short_lines(path: Path, dialect: CsvDialect, header: list[str]) -> None:
+    """Refuse a CSV file with records of fewer fields than its header, which pandas would
+    read with the missing fields empty: most often a field holding a line break without
+    quotes, which splits one row into several and shifts its values into other columns.
+    pyarrow's parser counts the fields (quoted fields may hold line breaks); one column is
+    converted, so the pass costs a fraction of the read.
+
+    Raises
+    ------
+    DatacentricError
+        Naming the file, how many records are short and the start of the first.
+    """
+    from pyarrow import csv as arrow_csv
+
+    short: list[str] = []
+
+    def note(row) -> str:  # a pyarrow.csv.InvalidRow
+        if row.actual_columns < row.expected_columns:
+            short.append(row.text)
+        return "skip"  # longer rows: pandas names them itself
+
+    names = [f"field{i}" for i in range(len(header))]  # the header's own may need stripping
+    arrow_csv.read_csv(
+        path, read_options=arrow_csv.ReadOptions(encoding=dialect.encoding, skip_rows=1,
+                                                 column_names=names),
+        parse_options=arrow_csv.ParseOptions(delimiter=dialect.delimiter,
+                                             newlines_in_values=True, invalid_row_handler=note),
+        convert_options=arrow_csv.ConvertOptions(include_columns=names[:1],
+                                                 column_types={names[0]: pa.string()}))
+    if short:
+        first = short[0].strip()
+        raise DatacentricError(
+            f"{path}: {len(short)} line{'s' if len(short) > 1 else ''} "
+            f"{'have' if len(short) > 1 else 'has'} fewer fields than the header's "
+            f"{len(header)} (the first begins {first[:60]!r}), as where a value holds a line "
+            f"break without quotes around it; quote such values or mend the lines, then "
+            f"`dvc add` the file again.")
 
 
 def csv_header(path: Path, dialect: CsvDialect) -> list[str]:

@@ -108,3 +108,16 @@ def test_none_names_a_category_but_is_no_number_date_or_yes_no(tmp_path):
     assert typed["airbags"].isna().sum() == 0
     assert typed["price"].isna().sum() == 15 and typed["price"].dtype == "float64"
     assert typed["made"].isna().sum() == 10 and typed["manual"].isna().sum() == 10
+
+
+def test_a_line_break_without_quotes_is_refused_not_read_as_short_rows(tmp_path):
+    path = tmp_path / "tweets.csv"
+    path.write_text('id,source,text,retweets\n1,web,"quoted\nbreak is fine",3\n'
+                    "2,phone,an unquoted\nbreak splits the row,4\n3,web,plain,5\n")
+    with pytest.raises(DatacentricError, match=(
+            r"tweets.csv: 2 lines have fewer fields than the header's 4 \(the first begins "
+            r"'2,phone,an unquoted'\), as where a value holds a line break without quotes")):
+        read_table(path)
+    path.write_text('id,source,text,retweets\n1,web,"quoted\nbreak is fine",3\n2,phone,,\n')
+    text = read_table(path)["text"]  # a row whose last fields are empty is not short
+    assert text.iloc[0] == "quoted\nbreak is fine" and pd.isna(text.iloc[1])
