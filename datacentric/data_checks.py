@@ -9,6 +9,8 @@ not a row's flag.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from cleanlab import Datalab
@@ -102,7 +104,9 @@ def single_column_leakage(frame: pd.DataFrame, roles: TableRoles, *, n_splits: i
     features are all free text.
     """
     labels = frame[LABEL].to_numpy()
-    n_splits = int(min(n_splits, frame[LABEL].value_counts().min()))
+    # fewer folds for rare classes, but two at least: a class of one row (data.min_class_rows
+    # 1) is in one fold's test rows only, and the other rows are scored all the same
+    n_splits = int(min(n_splits, max(2, frame[LABEL].value_counts().min())))
     groups = fold_groups(frame, group=roles.group)
     if groups is not None:
         n_splits = min(n_splits, len(np.unique(groups)))
@@ -120,10 +124,13 @@ def single_column_leakage(frame: pd.DataFrame, roles: TableRoles, *, n_splits: i
         if folds is None:
             score = float("nan")
         else:
-            predicted = cross_val_predict(
-                DecisionTreeClassifier(min_samples_leaf=5, max_leaf_nodes=LEAKAGE_TREE_LEAVES,
-                                       random_state=random_state), X,
-                labels, groups=groups, cv=folds)
+            with warnings.catch_warnings():  # "the least populated class has only n members"
+                warnings.simplefilter("ignore", UserWarning)
+                predicted = cross_val_predict(
+                    DecisionTreeClassifier(min_samples_leaf=5,
+                                           max_leaf_nodes=LEAKAGE_TREE_LEAVES,
+                                           random_state=random_state), X,
+                    labels, groups=groups, cv=folds)
             score = balanced_accuracy_score(labels, predicted)
         rows.append({"column": name, "balanced_accuracy": float(score)})
     return pd.DataFrame(rows, columns=["column", "balanced_accuracy"]).sort_values(

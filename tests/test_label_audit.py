@@ -361,6 +361,14 @@ def test_a_table_of_free_text_alone_has_no_column_to_check_for_leaks():
                                margin=0.01).any()
 
 
+def test_a_class_of_one_row_leaves_every_column_checked_for_leaks(blobs):
+    frame = blobs.assign(leak=np.where(blobs[LABEL] == "yes", "Yes", "Nope"))
+    frame.loc[0, LABEL] = "once"  # kept whole in training with data.min_class_rows 1
+    scores = single_column_leakage(frame, roles_of(frame)).set_index("column")[
+        "balanced_accuracy"]
+    assert scores.notna().all() and scores["leak"] > scores["colour"]
+
+
 def _overlapping_table(n_rows: int, *, noise: float, random_state: int = 0) -> pd.DataFrame:
     """Two overlapping classes from three numeric columns (about 80% separable), a 12-level
     'grade' that fixes the true label, and ``noise`` of the labels flipped at random."""
