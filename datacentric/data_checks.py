@@ -105,7 +105,7 @@ def single_column_leakage(frame: pd.DataFrame, roles: TableRoles, *, n_splits: i
     """
     labels = frame[LABEL].to_numpy()
     # fewer folds for rare classes, but two at least: a class of one row (data.min_class_rows
-    # 1) is in one fold's test rows only, and the other rows are scored all the same
+    # 1) is scored by a fold that never saw its class, and every other row as usual
     n_splits = int(min(n_splits, max(2, frame[LABEL].value_counts().min())))
     groups = fold_groups(frame, group=roles.group)
     if groups is not None:
