@@ -118,8 +118,9 @@ def cross_fit(rows: SparkRows, roles: TableRoles, *, model: str, n_splits: int,
     labels = rows.labels
     classes = check_classes(rows.keys[LABEL])
     require_features(roles)
+    groups = fold_groups(rows.keys, group=roles.group)
     plan = fold_plan(labels, n_splits=n_splits, random_state=random_state, fit_rows=fit_rows,
-                     excluded=excluded, groups=fold_groups(rows.keys, group=roles.group))
+                     excluded=excluded, groups=groups)
     # one Spark job brings every fold's sample; each fold then picks its rows on the driver
     wanted = np.unique(np.concatenate([fit_idx for fit_idx, _ in plan]))
     samples = rows.take(wanted)
@@ -128,7 +129,8 @@ def cross_fit(rows: SparkRows, roles: TableRoles, *, model: str, n_splits: int,
                             samples.iloc[np.searchsorted(wanted, fit_idx)].reset_index(drop=True),
                             labels[fit_idx], random_state=random_state, options=options,
                             tree_sample_rows=tree_sample_rows,
-                            exact_search_rows=exact_search_rows)
+                            exact_search_rows=exact_search_rows,
+                            groups=None if groups is None else groups[fit_idx])
                  for fit_idx, _ in plan]
     fold_of = np.empty(len(labels), dtype=np.int32)
     for fold, (_, held_idx) in enumerate(plan):
