@@ -43,7 +43,7 @@ def fit_model(model: ClassifierMixin | Pipeline, X, y: np.ndarray,
     before the model are fitted on all rows); HistGradientBoosting then stops on those rows
     (``X_val``), and stops only where there are two groups or more."""
     estimator = model[-1] if isinstance(model, Pipeline) else model
-    weights = {} if sample_weight is None else {"sample_weight": sample_weight}
+    fit_params = {} if sample_weight is None else {"sample_weight": sample_weight}
     if isinstance(estimator, HistGradientBoostingClassifier) and \
             estimator.early_stopping is not False:
         counts = np.unique(np.asarray(y), return_counts=True)[1]
@@ -53,9 +53,9 @@ def fit_model(model: ClassifierMixin | Pipeline, X, y: np.ndarray,
         elif groups is not None:
             return _fit_stopping_on_groups(model, X, np.asarray(y), sample_weight, groups)
     elif groups is not None and has_fit_parameter(estimator, "groups"):
-        weights[f"{model.steps[-1][0]}__groups" if isinstance(model, Pipeline) else "groups"] \
-            = groups
-    return model.fit(X, y, **weights)
+        fit_params[f"{model.steps[-1][0]}__groups" if isinstance(model, Pipeline)
+                   else "groups"] = groups
+    return model.fit(X, y, **fit_params)
 
 
 def _fit_stopping_on_groups(model: ClassifierMixin | Pipeline, X, y: np.ndarray,
