@@ -249,8 +249,10 @@ def refuse_short_lines(path: Path, dialect: CsvDialect, header: list[str]) -> No
 
     names = [f"field{i}" for i in range(len(header))]  # the header's own may need stripping
     arrow_csv.read_csv(
+        # one thread: pyarrow's reader threads, still alive when a later error ends the
+        # process, abort it at exit ("terminate called without an active exception")
         path, read_options=arrow_csv.ReadOptions(encoding=dialect.encoding, skip_rows=1,
-                                                 column_names=names),
+                                                 column_names=names, use_threads=False),
         parse_options=arrow_csv.ParseOptions(delimiter=dialect.delimiter,
                                              newlines_in_values=True, invalid_row_handler=note),
         convert_options=arrow_csv.ConvertOptions(include_columns=names[:1],
