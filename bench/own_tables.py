@@ -25,6 +25,8 @@ Writes bench/results/own_tables.json and prints one line per table.
         --out bench/results/own_tables_fifth.json
     python bench/own_tables.py --tables ohio respiratory contraception schizo --keep DIR \
         --out bench/results/own_tables_sixth.json
+    python bench/own_tables.py --tables restaurants smoking bfi mlbteams marathon treatment \
+        --keep DIR --out bench/results/own_tables_eighth.json
 """
 
 from __future__ import annotations
@@ -143,6 +145,20 @@ TABLES = [
           "49,574 pizzas sold, 5 sizes (XXL 28 rows), dates, clock times, order ids"),
     Table("rodents", "ratdat", "complete_old", "species_id",
           "16,878 trapped animals, 36 species (several of one row), 357 without a label"),
+    # eighth batch, chosen 2026-11-30 before any of them was run: a label that is a logical,
+    # columns missing for one class, labels missing, dates and clock times as text
+    Table("restaurants", "causaldata", "restaurant_inspections", "Weekend",
+          "27,178 inspections, a logical label (2% weekend), business names that repeat"),
+    Table("smoking", "openintro", "smoking", "smoke",
+          "1,691 people, amounts smoked missing exactly for non-smokers, income bands"),
+    Table("bfi", "psych", "bfi", "education",
+          "2,800 questionnaires, 25 items with gaps, 223 without a label, numeric ids"),
+    Table("mlbteams", "openintro", "mlb_teams", "league_id",
+          "2,784 team seasons since 1871, 41 columns, leagues of a few seasons, team names"),
+    Table("marathon", "Stat2Data", "Marathon", "ShoeBrand",
+          "1,127 runs, dates as m/d/yyyy text, times as h:mm:ss text, most shoes unrecorded"),
+    Table("treatment", "Ecdat", "Treatment", "treat",
+          "2,675 people of a job-training study, logical columns, earnings"),
 ]
 
 
