@@ -146,17 +146,23 @@ def read_table(path: str | Path, *, delimiter: str | None = None,
             frame = pd.read_parquet(path)
             refuse_duplicated_names(path, list(pq.read_schema(path).names))
         else:
-            dialect = _checked_dialect(path, delimiter=delimiter, encoding=encoding)
+            dialect = checked_csv_dialect(path, delimiter=delimiter, encoding=encoding)
             frame = pd.read_csv(path, **_csv_options(dialect))
     if frame.empty:
         raise DatacentricError(f"{path}: has a header but no data rows.")
     return frame
 
 
-def _checked_dialect(path: Path, *, delimiter: str | None, encoding: str | None
-                     ) -> CsvDialect:
+def checked_csv_dialect(path: Path, *, delimiter: str | None, encoding: str | None
+                        ) -> CsvDialect:
     """The :func:`sniff_csv` dialect of a CSV file whose header names no column twice and
-    whose records are no shorter than the header (see :func:`refuse_short_lines`)."""
+    whose records are no shorter than the header (see :func:`refuse_short_lines`).
+
+    Raises
+    ------
+    DatacentricError
+        As :func:`sniff_csv`, :func:`refuse_duplicated_names` and :func:`refuse_short_lines`.
+    """
     dialect = sniff_csv(path, delimiter=delimiter, encoding=encoding)
     header = csv_header(path, dialect)
     refuse_duplicated_names(path, header)
@@ -189,7 +195,7 @@ def read_chunks(path: str | Path, *, chunk_rows: int, delimiter: str | None = No
             refuse_duplicated_names(path, list(source.schema_arrow.names))
             chunks = (batch.to_pandas() for batch in source.iter_batches(batch_size=chunk_rows))
         else:
-            dialect = _checked_dialect(path, delimiter=delimiter, encoding=encoding)
+            dialect = checked_csv_dialect(path, delimiter=delimiter, encoding=encoding)
             chunks = pd.read_csv(path, chunksize=chunk_rows, **_csv_options(dialect))
         for chunk in chunks:
             rows += len(chunk)

@@ -187,6 +187,7 @@ BAD_TABLES = {
     "a class below the minimum": ("x,status\n" + "".join(f"{i},a\n" for i in range(20))
                                   + "1,b\n2,b\n", {"min_class_rows": 5}),
     "an unknown forced column": ("x,status\n1,a\n2,b\n", {"columns": {"id": "nope"}}),
+    "a line break without quotes": ("x,note,status\n1,fine,a\n2,split\nline,b\n3,ok,a\n", {}),
 }
 
 

@@ -21,7 +21,7 @@ import pandas as pd
 from datacentric import chunks, dataset, values
 from datacentric.columns import IS_FLIPPED, LABEL, ROW_ID, TRUE_LABEL
 from datacentric.errors import DatacentricError
-from datacentric.io import csv_header, readable_suffix, refuse_duplicated_names, sniff_csv
+from datacentric.io import checked_csv_dialect, readable_suffix
 from datacentric.roles import TableRoles
 from datacentric.spark.tables import (
     POSITION,
@@ -53,7 +53,8 @@ def read_raw(session: SparkSession, path: Path, *, delimiter: str | None = None,
     ------
     DatacentricError
         As :func:`datacentric.io.read_table` does for a missing file, a duplicated column
-        name or no data rows, and for a column name with a dot.
+        name, a line shorter than the header or no data rows, and for a column name with a
+        dot.
     """
     from pyspark.sql import functions as F
 
@@ -61,8 +62,8 @@ def read_raw(session: SparkSession, path: Path, *, delimiter: str | None = None,
     if suffix == ".parquet":
         raw = session.read.parquet(str(path.resolve()))
     else:
-        dialect = sniff_csv(path, delimiter=delimiter, encoding=encoding)
-        refuse_duplicated_names(path, csv_header(path, dialect))
+        # Spark's own FAILFAST would stop on a short line too, but with a Java stack trace
+        dialect = checked_csv_dialect(path, delimiter=delimiter, encoding=encoding)
         raw = (session.read.option("header", True).option("sep", dialect.delimiter)
                .option("encoding", dialect.encoding.removesuffix("-sig"))
                .option("multiLine", True).option("quote", '"').option("escape", '"')
