@@ -221,3 +221,23 @@ def test_torch_cells_that_cannot_train_on_spark_are_refused(case, cleaned, tmp_p
                        sample_rows=100, processes=processes, scratch=tmp_path / "rows")
 
 
+
+
+def test_early_stopping_rows_on_spark_hold_out_whole_subjects():
+    """The xgb and torch cells on Spark stop on a hashed share of the rows; on a table with a
+    group, the hash is of the subject, so a subject's rows are held out together (a row
+    without one, by its own row_id)."""
+    from datacentric.columns import ROW_ID
+    from datacentric.spark.cell import held_out
+    from datacentric.spark.session import spark_session
+
+    subject = pd.Series([f"p{i // 10}" for i in range(4000)], dtype=object)
+    subject[::7] = None
+    rows = pd.DataFrame({ROW_ID: [f"r{i}" for i in range(4000)], "patient": subject})
+    out = (spark_session(SparkParams(**SPARK)).createDataFrame(rows)
+           .select("patient", held_out(0.2, 3, group="patient").alias("stop"),
+                   held_out(0.2, 3).alias("by_row")).toPandas())
+    assert (out.dropna().groupby("patient")["stop"].nunique() == 1).all()
+    alone = out[out["patient"].isna()]
+    assert alone["stop"].equals(alone["by_row"]) and alone["stop"].any()
+    assert 0.1 < out["stop"].mean() < 0.3 and not out["stop"].equals(out["by_row"])

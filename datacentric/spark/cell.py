@@ -125,8 +125,8 @@ def run_xgb_cell(train: DataFrame, scored: list[DataFrame], roles: TableRoles, *
                  sample_rows: int) -> list[pd.DataFrame]:
     """Fit the featurizer on at most ``sample_rows`` of ``train`` (every class kept), train
     ``model``'s XGBoost on every row of ``train`` (weighted by ``sample_weight`` when the arm
-    has it; early stopping on the rows whose seeded ``row_id`` hash falls in its
-    ``validation_fraction``, unless a class has fewer than
+    has it; early stopping on the rows :func:`held_out` picks, whole subjects where the table
+    has a group, unless a class has fewer than
     :data:`datacentric.models.boosting.EARLY_STOPPING_MIN_CLASS_ROWS` rows) and predict every
     frame of ``scored``. Frames come from :func:`datacentric.spark.tables.read_parquet`.
 
@@ -141,13 +141,15 @@ def run_xgb_cell(train: DataFrame, scored: list[DataFrame], roles: TableRoles, *
     from pyspark.ml.functions import vector_to_array
 
     spark_xgboost = xgboost_module("spark")
+    group = () if roles.group is None else (roles.group,)
     counts, featurizer, rows, names = _training_rows(
         train, roles, encoding="native", options=options, random_state=model.random_state,
-        sample_rows=sample_rows, keep=(ROW_ID, LABEL))
+        sample_rows=sample_rows, keep=(ROW_ID, LABEL, *group))
     train_classes, weighted = np.array(sorted(counts)), WEIGHT in train.columns
     stop = min(counts.values()) >= EARLY_STOPPING_MIN_CLASS_ROWS
     if stop:
-        rows = rows.withColumn(STOP, held_out(model.validation_fraction, model.random_state))
+        rows = rows.withColumn(STOP, held_out(model.validation_fraction, model.random_state,
+                                              group=roles.group))
     mask = categorical_mask(featurizer.get_feature_names_out())
     estimator = spark_xgboost.SparkXGBClassifier(
         features_col=names, label_col=CLASS, weight_col=WEIGHT if weighted else None,
@@ -173,13 +175,17 @@ def run_xgb_cell(train: DataFrame, scored: list[DataFrame], roles: TableRoles, *
     return tables
 
 
-def held_out(fraction: float, random_state: int) -> Column:
+def held_out(fraction: float, random_state: int, *, group: str | None = None) -> Column:
     """True for a seeded ``fraction`` of the rows, chosen by a hash of their ``row_id`` (so
-    the same rows whatever the partitioning)."""
+    the same rows whatever the partitioning); on a table with a ``group`` column, by a hash of
+    its value, so that a subject's rows are held out together (a row without one is a subject
+    of its own), as early stopping on the pandas engine holds out whole subjects."""
     from pyspark.sql import functions as F
 
+    key = F.col(ROW_ID) if group is None else F.coalesce(
+        F.col(f"`{group}`").cast("string"), F.col(ROW_ID))
     buckets = 1_000_000
-    return F.pmod(F.xxhash64(ROW_ID, F.lit(random_state)), F.lit(buckets)) < fraction * buckets
+    return F.pmod(F.xxhash64(key, F.lit(random_state)), F.lit(buckets)) < fraction * buckets
 
 
 def _prediction_table(found: pd.DataFrame, probs: np.ndarray, classes: np.ndarray,
@@ -219,8 +225,8 @@ def run_torch_cell(train: DataFrame, scored: list[DataFrame], roles: TableRoles,
     executors' tasks; on GPUs when ``compute.spark.conf`` gives Spark GPUs), each on its own
     seeded share of the rows written to ``scratch`` (a new folder every process can read and
     write beside; the fitted network is written next to it as ``<scratch>.safetensors``),
-    early stopping on the rows whose seeded ``row_id`` hash falls in ``validation_fraction``;
-    then predict every frame of ``scored`` on the executors, the fitted model broadcast.
+    early stopping on the rows :func:`held_out` picks (whole subjects where the table has a
+    group); then predict every frame of ``scored`` on the executors, the fitted model broadcast.
 
     Returns one prediction table per scored frame, as :func:`run_xgb_cell` does.
 
@@ -234,12 +240,14 @@ def run_torch_cell(train: DataFrame, scored: list[DataFrame], roles: TableRoles,
     from pyspark.sql import functions as F
 
     scratch = scratch.resolve()  # the JVM and the torch processes keep their own folders
+    group = () if roles.group is None else (roles.group,)
     counts, featurizer, rows, names = _training_rows(
         train, roles, encoding="one_hot", options=options, random_state=model.random_state,
-        sample_rows=sample_rows, keep=(ROW_ID,))
+        sample_rows=sample_rows, keep=(ROW_ID, *group))
     train_classes, weighted = np.array(sorted(counts)), WEIGHT in train.columns
-    rows = (rows.drop(FILE, ROW)
-            .withColumn(STOP, held_out(model.validation_fraction, model.random_state))
+    rows = (rows.withColumn(STOP, held_out(model.validation_fraction, model.random_state,
+                                           group=roles.group))
+            .drop(FILE, ROW, *group)
             .withColumn(SHARD, F.pmod(F.xxhash64(ROW_ID, F.lit(model.random_state + 1)),
                                       F.lit(processes))))
     rows.write.partitionBy(SHARD).parquet(str(scratch))
