@@ -61,12 +61,24 @@ def flagged_classes(by_label: dict[str, dict[str, int]]) -> list[str]:
 
 def table_rows(frame: pd.DataFrame, *, limit: int = 25, digits: int = 3
                ) -> tuple[list[str], list[list[str]]]:
-    """Column names and up to ``limit`` rows as display strings (numbers rounded)."""
+    """Column names and up to ``limit`` rows as display strings: missing as empty, numbers
+    as :func:`shown_number` writes them."""
     head = frame.head(limit)
     rows = [["" if v is None or (isinstance(v, float) and np.isnan(v)) else
-             f"{v:.{digits}g}" if isinstance(v, float) else str(v)
+             shown_number(v, digits=digits) if isinstance(v, float) else str(v)
              for v in record] for record in head.itertuples(index=False)]
     return [str(c) for c in head.columns], rows
+
+
+def shown_number(value: float, *, digits: int = 3) -> str:
+    """``value`` as a data team reads it in its own file: a whole number whole (a year stays
+    2017, not 2.02e+03), every whole digit of a number of more than ``digits`` digits, and
+    ``digits`` significant digits otherwise."""
+    if value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    if abs(value) >= 10 ** digits and np.isfinite(value):
+        return f"{value:.0f}"
+    return f"{value:.{digits}g}"
 
 
 def points(share: float) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+import pytest
 from helpers import ROOT
 
 from datacentric.headtohead import curve_note
@@ -17,6 +18,7 @@ from datacentric.report import (
     render,
     review_preview,
     row_order_phrase,
+    shown_number,
     table_rows,
 )
 
@@ -230,3 +232,11 @@ def test_the_benchmark_sentence_matches_the_benchmark_results():
         f"(median {design['ratio_median']:.1f}) on the tables it was designed on, and "
         f"{kept['ratio_min']:.1f} to {kept['ratio_max']:.1f} times "
         f"(median {kept['ratio_median']:.1f}) on real tables kept back") == LABEL_ERROR_BENCHMARK
+
+
+@pytest.mark.parametrize(("value", "shown"), [
+    (2017.0, "2017"), (-3.0, "-3"), (52431.75, "52432"), (12.345, "12.3"), (0.0015132, "0.00151"),
+    (1e20, "100000000000000000000"), (float("inf"), "inf")])
+def test_numbers_on_the_page_read_as_in_the_file(value, shown):
+    assert shown_number(value) == shown
+    assert table_rows(pd.DataFrame({"x": [value]}))[1] == [[shown]]
