@@ -31,7 +31,7 @@ def _context(sheet: pd.DataFrame) -> dict:
                                                               "reasons": [HOSTILE]}))
     return {
         "generated": "now",
-        "dataset": {"source": HOSTILE, "target": "y", "rows": 1, "train_rows": 1,
+        "dataset": {"source": HOSTILE, "target": "y", "rows": 1, "train_rows": 1, "unlabelled": 0,
                     "test_rows": 0, "classes": 2, "flipped": 0, "hashes": [(HOSTILE, "abc")],
                     "raw_md5": "abc", "git_revision": "deadbee", "params": HOSTILE,
                     "dropped": [HOSTILE], "untested": [HOSTILE], "min_class_rows": 2,
@@ -135,6 +135,16 @@ def test_the_dataset_section_names_the_classes_kept_whole_for_training():
             "test scores below cannot tell how well they are learned.") in html
     context["dataset"]["untested"] = []
     assert "kept whole for training" not in render(context)
+
+
+def test_the_dataset_section_counts_the_rows_set_aside_without_a_label():
+    context = _context(pd.DataFrame({"row_id": ["r1"], "decision": [""]}))
+    context["dataset"]["unlabelled"] = 223
+    html = " ".join(render(context).split())
+    assert ("223 more rows have no label: set aside in <code>data/prepared/unlabelled.parquet"
+            "</code>, not trained on, tested or audited") in html
+    context["dataset"]["unlabelled"] = 0
+    assert "no label" not in render(context)
 
 
 def test_the_dataset_section_says_a_subject_s_rows_stay_together():

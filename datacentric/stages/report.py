@@ -53,7 +53,8 @@ def _dataset(params, ingest: dict) -> dict:
     raw = dict(hashes).get(params.data.source, "not yet recorded")
     return {"source": params.data.source, "target": params.data.target, "rows": ingest["rows"],
             "train_rows": ingest["train_rows"], "test_rows": ingest["test_rows"],
-            "classes": ingest["classes"], "flipped": ingest["flipped_labels"],
+            "unlabelled": ingest["unlabelled_rows"], "classes": ingest["classes"],
+            "flipped": ingest["flipped_labels"],
             "untested": ingest["untested_classes"],
             "min_class_rows": params.data.min_class_rows,
             "hashes": hashes, "raw_md5": raw, "git_revision": _git_revision(),
