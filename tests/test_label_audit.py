@@ -482,14 +482,16 @@ def _audit_in(where, params: dict) -> None:
         audit.main()
 
 
+@pytest.mark.parametrize("values", [["good", "bad"], [True, False]], ids=["text", "boolean"])
 def test_the_audit_stage_flags_no_label_its_columns_cannot_predict_and_scores_the_test_rows(
-        tmp_path):
+        tmp_path, values):
     """The whole stage, in process, on labels drawn at random: the passes stop after the
-    first, no training or test row is flagged, and every test row still gets its scores."""
+    first, no training or test row is flagged, and every test row still gets its scores. Every
+    by-label figure names the classes alike (a boolean label as True, not JSON's true)."""
     rng = np.random.default_rng(0)
     pd.DataFrame({"x1": rng.normal(size=400), "x2": rng.normal(size=400),
                   "colour": rng.choice(["red", "blue", "green"], 400),
-                  "status": rng.choice(["good", "bad"], 400, p=[0.7, 0.3])}
+                  "status": rng.choice(values, 400, p=[0.7, 0.3])}
                  ).to_csv(tmp_path / "table.csv", index=False)
     _audit_in(tmp_path, {"data": {"source": "table.csv", "target": "status"},
                          "audit": {"passes": 3, "folds": 3}})
@@ -501,7 +503,9 @@ def test_the_audit_stage_flags_no_label_its_columns_cannot_predict_and_scores_th
     assert not issues["is_label_issue"].any()
     train_labels = issues.loc[issues["split"] == "train", "given_label"].value_counts()
     assert metrics["label_issues_by_label"] == {
-        label: {"flagged": 0, "rows": int(n)} for label, n in sorted(train_labels.items())}
+        str(label): {"flagged": 0, "rows": int(n)} for label, n in sorted(train_labels.items())}
+    assert list(metrics["disputed_share_by_label"]) == list(
+        metrics["label_error_rate_by_class"]) == list(metrics["label_issues_by_label"])
     test_rows = issues[issues["split"] == "test"]
     assert len(test_rows) == validated_test_rows and test_rows["label_score"].notna().all()
 

@@ -220,11 +220,14 @@ def _audit(train: Rows, test: Rows, cross: CrossFitter, *, roles: TableRoles, pa
                   "label_error_share_high": errors.high},
         "test": {"label_issues": int(test_table["is_label_issue"].sum()),
                  "shared_with_train": int(test_issues["is_shared_issue"].sum())},
-        "disputed_share_by_label": disputed_rates(matrix).round(6).to_dict(),
+        # keys as str(label), the same in every by-label figure (JSON writes True as "true")
+        "disputed_share_by_label": {str(label): share for label, share
+                                    in disputed_rates(matrix).round(6).items()},
         "label_issues_by_label": {
             str(label): {"flagged": int(group.sum()), "rows": len(group)}
             for label, group in train_table["is_label_issue"].groupby(labels)},
-        "label_error_rate_by_class": errors.by_class.round(6).to_dict(),
+        "label_error_rate_by_class": {str(label): rate for label, rate
+                                      in errors.by_class.round(6).items()},
         "leaking_columns": int(leakage["leaks"].sum()),
         "model_balanced_accuracy": model,
     }
