@@ -39,12 +39,15 @@ TEXT_MIN_LEVELS = 50  # fewer distinct values than this is a category, however w
 @dataclass(frozen=True)
 class ColumnRole:
     """One column's role and how its values are read: the number format of a numeric column
-    written as text, the date format of a date column (one of :data:`values.DATE_FORMATS`)."""
+    written as text, the date format of a date column (one of :data:`values.DATE_FORMATS`),
+    the clock format of a numeric column of clock times or durations (one of
+    :data:`values.CLOCK_FORMATS`)."""
 
     role: str
     decimal: str | None = None
     thousands: str | None = None
     date_format: str | None = None
+    clock_format: str | None = None
 
 
 @dataclass(frozen=True)
@@ -188,6 +191,9 @@ def infer_role(name: str, column: pd.Series, *, decimal: str | None = None,
                 _numbered_identifier(name, numbers.dropna()):
             return ColumnRole("id")
         return ColumnRole("numeric", decimal=fmt.decimal, thousands=fmt.thousands)
+    clock_format = values.clock_format(present)
+    if clock_format is not None:
+        return ColumnRole("numeric", clock_format=clock_format)
     date_format = values.date_format(present)
     if date_format is not None:
         dates = values.parse_dates(column, date_format)
@@ -254,6 +260,9 @@ def _forced(name: str, column: pd.Series, role: str, decimal: str | None,
             thousands: str | None) -> ColumnRole:
     """The read format of a column whose role the params force."""
     if role == "numeric" and not pd.api.types.is_numeric_dtype(column):
+        clock_format = values.clock_format(_present(column))
+        if clock_format is not None:
+            return ColumnRole(role, clock_format=clock_format)
         fmt = values.number_format(_present(column), decimal=decimal, thousands=thousands)
         if fmt is None:
             raise DatacentricError(f"params key 'data.columns.numeric': column '{name}' holds "
@@ -307,9 +316,13 @@ def as_strings(column: pd.Series) -> pd.Series:
 
 
 def type_column(column: pd.Series, spec: ColumnRole) -> pd.Series:
-    """``column`` typed by its role: float64 numbers, nullable booleans, naive datetime64,
-    object strings for the rest. A numeric or date column with a value that cannot be read
-    stays text, so validation names it."""
+    """``column`` typed by its role: float64 numbers (clock times and durations in seconds or
+    minutes, :func:`values.parse_clock`), nullable booleans, naive datetime64, object strings
+    for the rest. A numeric or date column with a value that cannot be read stays text, so
+    validation names it."""
+    if spec.role == "numeric" and spec.clock_format is not None:
+        times = values.parse_clock(column, spec.clock_format)
+        return as_strings(column) if (times.isna() & _filled(column)).any() else times
     if spec.role == "numeric" or (spec.role == "constant" and
                                   pd.api.types.is_numeric_dtype(column)):
         fmt = values.NumberFormat(spec.decimal or ".", spec.thousands)

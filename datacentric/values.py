@@ -1,8 +1,9 @@
-"""Reading values written as text: numbers in local formats, booleans and dates.
+"""Reading values written as text: numbers in local formats, booleans, dates and clock times.
 
 A CSV gives every cell as text. These functions decide, for one column, whether its present
 values are all numbers (with thousands separators, decimal commas, currency or percent signs),
-all booleans or all dates, and convert them. Each returns ``None`` when the column is not of
+all booleans, all dates or all clock times and durations (``11:38:36``, ``7:42``), and convert
+them. Each returns ``None`` when the column is not of
 that kind, so a caller can try them in turn. No function reads files.
 """
 
@@ -31,6 +32,13 @@ _DATE_LIKE = re.compile(r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}([ T]\d{1,2}:\d{2}(:\d
 DATE_FORMATS = ("ISO8601", "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%d-%m-%Y", "%m-%d-%Y",
                 "%Y/%m/%d", "%d/%m/%Y %H:%M", "%m/%d/%Y %H:%M", "%d/%m/%Y %H:%M:%S",
                 "%m/%d/%Y %H:%M:%S", "%d.%m.%Y %H:%M")
+
+
+# clock times and durations: h:mm:ss (fractions of a second allowed) read in seconds, h:mm in
+# minutes, so that the numbers order as the times do whichever unit the first field is
+CLOCK_FORMATS = {"h:mm:ss": (re.compile(r"^(\d{1,3}):([0-5]\d):([0-5]\d(?:\.\d+)?)$"),
+                             (3600.0, 60.0, 1.0)),
+                 "h:mm": (re.compile(r"^(\d{1,3}):([0-5]\d)$"), (60.0, 1.0))}
 
 
 @dataclass(frozen=True)
@@ -162,6 +170,24 @@ def parse_dates(column: pd.Series, fmt: str | None) -> pd.Series:
     text = column.astype("string").str.strip()
     text = text.mask(blank(text))
     return _to_dates(text.astype(object), fmt or "ISO8601").astype("datetime64[ns]")
+
+
+def clock_format(column: pd.Series) -> str | None:
+    """The :data:`CLOCK_FORMATS` name that reads every present value of a text column (a clock
+    time or a duration: ``11:38:36``, ``1:05:09.5``, ``7:42``), or ``None``."""
+    text = _present_text(column)
+    if text.empty:
+        return None
+    return next((name for name, (pattern, _) in CLOCK_FORMATS.items()
+                 if text.str.fullmatch(pattern).all()), None)
+
+
+def parse_clock(column: pd.Series, fmt: str) -> pd.Series:
+    """``column``, written in the :data:`CLOCK_FORMATS` ``fmt``, as float64: ``h:mm:ss`` in
+    seconds, ``h:mm`` in minutes. Values that do not read become NaN."""
+    pattern, units = CLOCK_FORMATS[fmt]
+    fields = column.astype("string").str.strip().str.extract(pattern).astype("float64")
+    return pd.Series(fields.to_numpy() @ np.array(units), index=column.index, dtype="float64")
 
 
 def has_time_of_day(dates: pd.Series) -> bool:

@@ -34,6 +34,9 @@ rng = np.random.default_rng(0)
     ("share", [f"{v:.1f}%" for v in rng.uniform(0, 100, N)], "numeric"),
     ("zip", [f"0{2000 + i % 40}" for i in range(N)], "categorical"),  # leading zeros: a code
     ("region", rng.choice(["north", "south"], N).tolist(), "categorical"),
+    ("time", [f"{10 + i % 13}:{i % 60:02d}:{(7 * i) % 60:02d}" for i in range(N)], "numeric"),
+    ("pace", [f"{6 + i % 4}:{i % 60:02d}" for i in range(N)], "numeric"),
+    ("score", [f"{i % 4}:{i % 3}" for i in range(N)], "categorical"),  # not h:mm
     ("year", ["2013"] * N, "constant"),
     ("empty", [None] * N, "constant"),
 ])
@@ -111,3 +114,23 @@ def test_roles_round_trip_and_type_a_delivery():
     assert delivery["d"].dtype == "datetime64[ns]"
     unreadable = apply_roles(pd.DataFrame({"n": ["lots"], "d": ["soon"]}), again)
     assert unreadable.dtypes.tolist() == [object, object]  # left as text for validation
+
+
+def test_clock_times_and_durations_read_as_numbers_in_their_order():
+    """h:mm:ss reads in seconds and h:mm in minutes, so the numbers order as the times do; a
+    value that is not a time leaves the column as text for validation to name."""
+    frame = pd.DataFrame({"ordered_at": ["11:38:36", "9:05:00", None, "23:59:59.5"] * 10,
+                          "pace": ["7:42", "10:05", "8:13", "7:42"] * 10,
+                          "y": ["p", "q"] * 20})
+    roles = infer_roles(frame, target="y")
+    assert roles.columns["ordered_at"].clock_format == "h:mm:ss"
+    assert roles.columns["pace"].clock_format == "h:mm"
+    assert TableRoles.from_dict(roles.to_dict()) == roles
+    typed = apply_roles(frame, roles)
+    assert typed["ordered_at"].head(4).tolist()[:2] == [41916.0, 32700.0]
+    assert np.isnan(typed["ordered_at"][2]) and typed["ordered_at"][3] == 86399.5
+    assert typed["pace"].head(3).tolist() == [462.0, 605.0, 493.0]
+    unreadable = apply_roles(pd.DataFrame({"ordered_at": ["11:38:36", "noon"]}), roles)
+    assert unreadable["ordered_at"].dtype == object
+    forced = infer_roles(frame, target="y", overrides={"numeric": ["pace"]})
+    assert forced.columns["pace"].clock_format == "h:mm"
