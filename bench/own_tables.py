@@ -27,6 +27,8 @@ Writes bench/results/own_tables.json and prints one line per table.
         --out bench/results/own_tables_sixth.json
     python bench/own_tables.py --tables restaurants smoking bfi mlbteams marathon treatment \
         --keep DIR --out bench/results/own_tables_eighth.json
+    python bench/own_tables.py --tables hfi acs12 computers creditcard nba chicago --keep DIR \
+        --out bench/results/own_tables_ninth.json
 """
 
 from __future__ import annotations
@@ -159,6 +161,20 @@ TABLES = [
           "1,127 runs, dates as m/d/yyyy text, times as h:mm:ss text, most shoes unrecorded"),
     Table("treatment", "Ecdat", "Treatment", "treat",
           "2,675 people of a job-training study, logical columns, earnings"),
+    # ninth batch, chosen 2026-11-30 before any of them was run: a wide table with gaps, a
+    # label that spending gives away, an integer label by date, hyphenated rare classes
+    Table("hfi", "openintro", "hfi", "region",
+          "1,458 country-years, 123 columns with many gaps, 10 regions, countries that repeat"),
+    Table("acs12", "openintro", "acs12", "employment",
+          "2,000 census answers, 395 without a label, incomes, hours, mixed types"),
+    Table("computers", "Ecdat", "Computers", "cd",
+          "6,259 computer prices, yes/no columns, a time trend"),
+    Table("creditcard", "AER", "CreditCard", "card",
+          "1,319 applicants, spending recorded as 0 for those refused a card"),
+    Table("nba", "openintro", "nba_players_19", "position",
+          "494 players, names, 7 positions (hyphenated ones of 10 to 34 rows)"),
+    Table("chicago", "modeldata", "Chicago", "Bulls_Home",
+          "5,698 days of ridership, a date, a 0/1 label (12% home games), 50 columns"),
 ]
 
 
