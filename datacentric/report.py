@@ -20,6 +20,25 @@ OTHER_ISSUES = {
 MOSTLY_DUPLICATES = 0.5
 
 
+def mostly_duplicates(counts: dict[str, int], *, checked_rows: int) -> bool:
+    """Whether at least :data:`MOSTLY_DUPLICATES` of the ``checked_rows`` training rows are
+    near-duplicates in the audit's ``counts``: the columns take few distinct values together."""
+    near_duplicates = counts.get("near_duplicate", 0)
+    return bool(checked_rows) and near_duplicates >= MOSTLY_DUPLICATES * checked_rows
+
+
+def shared_phrase(shared: int, *, test_rows: int, duplicates: bool) -> str:
+    """The page's sentence on the ``shared`` test rows (of ``test_rows`` audited) that copy a
+    training row; where the training rows are ``duplicates`` (:func:`mostly_duplicates`) it
+    says why so many do."""
+    phrase = f"{shared} test rows are copies or near-copies of training rows"
+    if shared and duplicates:
+        phrase += (f" ({shared / max(test_rows, 1):.0%} of the test rows): as among the "
+                   f"training rows, the columns take few distinct values together, so this says "
+                   f"that rows cannot be told apart, not that test rows were copied from training")
+    return phrase + "."
+
+
 def other_issues(counts: dict[str, int], *, checked_rows: int) -> list[dict]:
     """The :data:`OTHER_ISSUES` table's rows (``name``, ``rows``, ``meaning``) from the audit's
     ``counts`` on ``checked_rows`` rows. Where at least :data:`MOSTLY_DUPLICATES` of them are
@@ -27,7 +46,7 @@ def other_issues(counts: dict[str, int], *, checked_rows: int) -> list[dict]:
     found = []
     for name, meaning in OTHER_ISSUES.items():
         rows = counts.get(name, 0)
-        if name == "near_duplicate" and checked_rows and rows >= MOSTLY_DUPLICATES * checked_rows:
+        if name == "near_duplicate" and mostly_duplicates(counts, checked_rows=checked_rows):
             meaning = (f"{meaning}: here {rows / checked_rows:.0%} of the rows, so the columns "
                        f"take few distinct values together; that says they cannot tell most "
                        f"rows apart, not that rows were copied")

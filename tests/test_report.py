@@ -14,10 +14,12 @@ from datacentric.report import (
     curve_summary,
     drift_phrases,
     flagged_classes,
+    mostly_duplicates,
     other_issues,
     render,
     review_preview,
     row_order_phrase,
+    shared_phrase,
     shown_number,
     table_rows,
 )
@@ -49,7 +51,8 @@ def _context(sheet: pd.DataFrame) -> dict:
                   "test_label_issues": 0, "vs_truth": None, "top_columns": columns,
                   "top_rows": rows, "other": [], "row_order": HOSTILE, "leaking": [HOSTILE],
                   "top_leak": HOSTILE,
-                  "model_balanced_accuracy": "0.8", "near_perfect": False, "shared": 0,
+                  "model_balanced_accuracy": "0.8", "near_perfect": False,
+                  "shared": shared_phrase(0, test_rows=1, duplicates=False),
                   "sampled": True,
                   "checked_rows": 1, "audited_rows": 2,
                   "by_class": [(HOSTILE, "1%", "1%")], "whole_classes": [HOSTILE]},
@@ -250,3 +253,14 @@ def test_the_benchmark_sentence_matches_the_benchmark_results():
 def test_numbers_on_the_page_read_as_in_the_file(value, shown):
     assert shown_number(value) == shown
     assert table_rows(pd.DataFrame({"x": [value]}))[1] == [[shown]]
+
+
+def test_test_rows_that_copy_training_rows_are_explained_where_most_rows_are_alike():
+    assert shared_phrase(12, test_rows=600, duplicates=False) == (
+        "12 test rows are copies or near-copies of training rows.")
+    phrase = shared_phrase(4504, test_rows=6794, duplicates=True)
+    assert phrase.startswith("4504 test rows are copies or near-copies of training rows (66% of "
+                             "the test rows): as among the training rows, the columns take few")
+    assert mostly_duplicates({"near_duplicate": 13393}, checked_rows=20384)
+    assert not mostly_duplicates({"near_duplicate": 14}, checked_rows=1934)
+    assert not mostly_duplicates({}, checked_rows=0)

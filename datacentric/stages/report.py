@@ -21,11 +21,13 @@ from datacentric.report import (
     curve_summary,
     drift_phrases,
     flagged_classes,
+    mostly_duplicates,
     other_issues,
     points,
     render,
     review_preview,
     row_order_phrase,
+    shared_phrase,
     table_rows,
 )
 
@@ -74,7 +76,7 @@ def _validation(params, ingest: dict) -> dict:
             "quarantine": rows, "quarantine_columns": columns}
 
 
-def _audit(train_rows: int) -> dict:
+def _audit(train_rows: int, test_rows: int) -> dict:
     audit = _json(paths.METRICS / "audit.json")
     leakage = _json(paths.LEAKAGE)
     columns, rows = review_preview(pd.read_csv(paths.REVIEW_SHEET, dtype={"row_id": str}))
@@ -104,7 +106,10 @@ def _audit(train_rows: int) -> dict:
         "top_leak": (f"{leakage['columns'][0]['column']}, balanced accuracy "
                      f"{leakage['columns'][0]['balanced_accuracy']:.3f}"
                      if leakage["columns"] else None),
-        "shared": audit["test"]["shared_with_train"],
+        "shared": shared_phrase(
+            audit["test"]["shared_with_train"], test_rows=test_rows,
+            duplicates=mostly_duplicates(audit["train"],
+                                         checked_rows=audit["train"]["data_check_rows"])),
         "checked_rows": audit["train"]["data_check_rows"],
         "sampled": audit["train"]["data_check_rows"] < audit["train"]["rows"],
         "audited_rows": audit["train"]["rows"],
@@ -147,7 +152,8 @@ def main(params_path: str = "params.yaml") -> None:
         "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "dataset": _dataset(params, ingest),
         "validation": _validation(params, ingest),
-        "audit": _audit(ingest["train_rows"]),
+        "audit": _audit(ingest["train_rows"], ingest["test_rows"]
+                        - _json(paths.METRICS / "validate.json")["test"]["rows_quarantined"]),
         "compare": compare, "curve": curve,
         "saved_model": {k: f"{v:.3f}" for k, v in
                         _json(paths.METRICS / "evaluate.json").items()},
