@@ -16,6 +16,7 @@ import pandas as pd
 from cleanlab import Datalab
 from cleanlab.internal.neighbor.knn_graph import construct_knn_graph_from_index, correct_knn_graph
 from cleanlab.internal.neighbor.metric import decide_default_metric
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.metrics import balanced_accuracy_score
 from sklearn.model_selection import cross_val_predict
 from sklearn.preprocessing import OrdinalEncoder
@@ -92,14 +93,40 @@ def datalab_issues(features: np.ndarray, labels: np.ndarray, pred_probs: np.ndar
     return table, counts
 
 
+class LevelMajority(ClassifierMixin, BaseEstimator):
+    """A lookup table from one categorical column to the label: each category code (column 0
+    of ``X``) predicts the label most common among the rows of that code it was fitted on
+    (ties to the label most common overall), a code it never saw the label most common
+    overall. A country predicts its region this way, however the countries are ordered."""
+
+    def fit(self, X: np.ndarray, y: np.ndarray) -> LevelMajority:
+        overall = pd.Series(y).value_counts(sort=True)
+        self.classes_ = np.unique(y)
+        self.fallback_ = overall.index[0]
+        rank = pd.Series(np.arange(len(overall)), index=overall.index)
+        counts = (pd.DataFrame({"code": np.asarray(X)[:, 0], "label": y})
+                  .value_counts().rename("rows").reset_index())
+        counts["rank"] = rank.loc[counts["label"]].to_numpy()
+        chosen = counts.sort_values(["code", "rows", "rank"], ascending=[True, False, True],
+                                    kind="stable").drop_duplicates("code")
+        self.lookup_ = pd.Series(chosen["label"].to_numpy(), index=chosen["code"].to_numpy())
+        return self
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        found = pd.Series(np.asarray(X)[:, 0]).map(self.lookup_)
+        return found.where(found.notna(), self.fallback_).to_numpy(dtype=self.classes_.dtype)
+
+
 def single_column_leakage(frame: pd.DataFrame, roles: TableRoles, *, n_splits: int = 3,
                           random_state: int = 0) -> pd.DataFrame:
     """How well each numeric, boolean, date or categorical column alone predicts the label
     (free text and ids, with a value of their own on nearly every row, are left out).
 
-    A decision tree of at most :data:`LEAKAGE_TREE_LEAVES` leaves on the one column (ordinal
-    codes for categories, missing as its own value), scored by cross-validated balanced
-    accuracy (the rows of one ``roles.group`` value in one fold). Columns ``column``,
+    A decision tree of at most :data:`LEAKAGE_TREE_LEAVES` leaves on the one column (missing
+    as its own value), or for a categorical column a :class:`LevelMajority` lookup of its
+    codes (a tree on codes in alphabetical order cannot follow a country-to-region mapping),
+    scored by cross-validated balanced accuracy (the rows of one ``roles.group`` value in one
+    fold). Columns ``column``,
     ``balanced_accuracy``, sorted worst (most predictive) first; no rows for a table whose
     features are all free text.
     """
@@ -118,19 +145,17 @@ def single_column_leakage(frame: pd.DataFrame, roles: TableRoles, *, n_splits: i
         if roles.columns[name].role != "categorical":
             column = column.apply(as_float)
             X = column.fillna(column[name].min() - 1 if column[name].notna().any() else 0)
+            model = DecisionTreeClassifier(min_samples_leaf=5, max_leaf_nodes=LEAKAGE_TREE_LEAVES,
+                                           random_state=random_state)
         else:
-            X = OrdinalEncoder(encoded_missing_value=-1, handle_unknown="use_encoded_value",
-                               unknown_value=-2).fit_transform(column.astype(object))
+            X = OrdinalEncoder(encoded_missing_value=-1).fit_transform(column.astype(object))
+            model = LevelMajority()
         if folds is None:
             score = float("nan")
         else:
             with warnings.catch_warnings():  # "the least populated class has only n members"
                 warnings.simplefilter("ignore", UserWarning)
-                predicted = cross_val_predict(
-                    DecisionTreeClassifier(min_samples_leaf=5,
-                                           max_leaf_nodes=LEAKAGE_TREE_LEAVES,
-                                           random_state=random_state), X,
-                    labels, groups=groups, cv=folds)
+                predicted = cross_val_predict(model, X, labels, groups=groups, cv=folds)
             score = balanced_accuracy_score(labels, predicted)
         rows.append({"column": name, "balanced_accuracy": float(score)})
     return pd.DataFrame(rows, columns=["column", "balanced_accuracy"]).sort_values(

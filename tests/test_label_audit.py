@@ -347,6 +347,24 @@ def test_leaking_column_is_flagged(blobs):
     assert scores["colour"] < 0.7
 
 
+def test_a_category_that_fixes_the_label_is_a_leak_in_any_order_of_its_levels():
+    """160 countries observed for nine years each, each in one of ten regions: the country
+    names the region. A tree on the countries' alphabetical codes cannot follow that, and at
+    under five training rows a country its leaves could not single them out either; a lookup
+    of each country's region can (openintro::hfi by region)."""
+    rng = np.random.default_rng(0)
+    countries = [f"{a}{b}land" for a in "BCDFGHJKLMNPQRSTVWXZ" for b in "aeiouyrl"]
+    region = dict(zip(countries, rng.integers(0, 10, len(countries)), strict=True))
+    frame = assign_row_ids(pd.DataFrame({
+        "country": np.repeat(countries, 9), "year": np.tile(np.arange(2008, 2017), 160),
+        "x": rng.normal(size=1440)}).assign(**{LABEL: lambda f: [
+            f"region {region[c]}" for c in f["country"]]}))
+    roles = roles_of(frame)
+    assert roles.columns["country"].role == "categorical"
+    scores = single_column_leakage(frame, roles).set_index("column")["balanced_accuracy"]
+    assert scores["country"] == 1.0 and scores["x"] < 0.3 and scores["year"] < 0.3
+
+
 def test_a_table_of_free_text_alone_has_no_column_to_check_for_leaks():
     words = np.array(["great", "stale", "tasty", "bland", "fresh", "sweet"])
     rng = np.random.default_rng(0)
