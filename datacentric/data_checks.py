@@ -106,7 +106,7 @@ class LevelMajority(ClassifierMixin, BaseEstimator):
         rank = pd.Series(np.arange(len(overall)), index=overall.index)
         counts = (pd.DataFrame({"code": np.asarray(X)[:, 0], "label": y})
                   .value_counts().rename("rows").reset_index())
-        counts["rank"] = rank.loc[counts["label"]].to_numpy()
+        counts["rank"] = counts["label"].map(rank)  # not .loc: boolean labels would mask
         chosen = counts.sort_values(["code", "rows", "rank"], ascending=[True, False, True],
                                     kind="stable").drop_duplicates("code")
         self.lookup_ = pd.Series(chosen["label"].to_numpy(), index=chosen["code"].to_numpy())
