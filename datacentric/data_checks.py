@@ -126,9 +126,8 @@ def single_column_leakage(frame: pd.DataFrame, roles: TableRoles, *, n_splits: i
     as its own value), or for a categorical column a :class:`LevelMajority` lookup of its
     codes (a tree on codes in alphabetical order cannot follow a country-to-region mapping),
     scored by cross-validated balanced accuracy (the rows of one ``roles.group`` value in one
-    fold). Columns ``column``,
-    ``balanced_accuracy``, sorted worst (most predictive) first; no rows for a table whose
-    features are all free text.
+    fold). Columns ``column``, ``balanced_accuracy``, sorted worst (most predictive) first; no
+    rows for a table whose features are all free text.
     """
     labels = frame[LABEL].to_numpy()
     # fewer folds for rare classes, but two at least: a class of one row (data.min_class_rows

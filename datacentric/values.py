@@ -3,8 +3,8 @@
 A CSV gives every cell as text. These functions decide, for one column, whether its present
 values are all numbers (with thousands separators, decimal commas, currency or percent signs),
 all booleans, all dates or all clock times and durations (``11:38:36``, ``7:42``), and convert
-them. Each returns ``None`` when the column is not of
-that kind, so a caller can try them in turn. No function reads files.
+them. Each returns ``None`` when the column is not of that kind, so a caller can try them in
+turn. No function reads files.
 """
 
 from __future__ import annotations

@@ -65,8 +65,7 @@ def _dataset(params, ingest: dict) -> dict:
             "params": yaml.safe_dump(params.model_dump(by_alias=True), sort_keys=False)}
 
 
-def _validation(params, ingest: dict) -> dict:
-    summary = _json(paths.METRICS / "validate.json")
+def _validation(params, ingest: dict, summary: dict) -> dict:
     quarantine = read_input(paths.QUARANTINE)
     columns, rows = table_rows(quarantine, limit=30)
     drifted = drift_phrases(read_json_input(paths.DRIFT)["columns"],
@@ -141,6 +140,7 @@ def _reference_predictions(comparison: dict, seeds: list[int]) -> pd.DataFrame:
 def main(params_path: str = "params.yaml") -> None:
     params = load_params(params_path)
     ingest = _json(paths.METRICS / "ingest.json")
+    validation = _json(paths.METRICS / "validate.json")
     comparison = _json(paths.COMPARISON)
     effects = pd.read_csv(paths.EFFECTS)
     curve_table = pd.read_csv(paths.CURVE)
@@ -151,9 +151,9 @@ def main(params_path: str = "params.yaml") -> None:
     context = {
         "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "dataset": _dataset(params, ingest),
-        "validation": _validation(params, ingest),
-        "audit": _audit(ingest["train_rows"], ingest["test_rows"]
-                        - _json(paths.METRICS / "validate.json")["test"]["rows_quarantined"]),
+        "validation": _validation(params, ingest, validation),
+        "audit": _audit(ingest["train_rows"],
+                        ingest["test_rows"] - validation["test"]["rows_quarantined"]),
         "compare": compare, "curve": curve,
         "saved_model": {k: f"{v:.3f}" for k, v in
                         _json(paths.METRICS / "evaluate.json").items()},
